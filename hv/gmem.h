@@ -1,0 +1,106 @@
+/*
+ * The guest-memory access layer.
+ *
+ * Every byte that tern-hv reads or writes in a domain's memory goes through
+ * these functions: they translate a guest-physical address to the host
+ * mapping, check that the whole range is backed, and are the one place where
+ * writes by the hypervisor (on the guest's behalf) will be recorded for
+ * log-dirty tracking.  Nothing else in tern-hv does pointer arithmetic on
+ * guest memory.
+ *
+ * RAM lives in one memfd so that a dom0 process can map it: the first
+ * HV_LOWMEM_LIMIT bytes at guest-physical 0, the rest from 4 GiB.  Frames
+ * that the guest asks to have backed outside RAM (shared_info or grant
+ * frames placed in holes) come from a second memfd, one page each.
+ */
+#ifndef HV_GMEM_H
+#define HV_GMEM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HV_PAGE_SHIFT 12
+#define HV_PAGE_SIZE (1ULL << HV_PAGE_SHIFT)
+#define HV_LOWMEM_LIMIT 0xC0000000ULL
+#define HV_HIGHMEM_START 0x100000000ULL
+#define HV_GMEM_MAX_REGIONS 64
+
+struct hv_gmem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *host;
+	bool ram; /* part of the domain's RAM, not a frame added in a hole */
+};
+
+/*
+ * Called for each region as it comes into existence, with its index, so that
+ * the owner can register it with KVM (as a memslot).  Returns 0 or -errno.
+ */
+typedef int (*hv_gmem_region_fn)(void *opaque, unsigned index, const struct hv_gmem_region *r);
+
+struct hv_gmem {
+	int ram_fd;
+	uint64_t ram_size;
+	uint8_t *ram;
+	int extra_fd;
+	uint64_t extra_pages;
+	pthread_mutex_t lock; /* serialises hv_gmem_add_frame */
+	/* Regions are append-only: readers need no lock. */
+	unsigned _Atomic nr_regions;
+	struct hv_gmem_region regions[HV_GMEM_MAX_REGIONS];
+	hv_gmem_region_fn region_fn;
+	void *region_opaque;
+};
+
+/*
+ * Creates the RAM memfd of ram_bytes (a multiple of the page size, > 0) and
+ * maps it.  Returns 0 or -errno; on error nothing is left allocated.
+ */
+int hv_gmem_init(struct hv_gmem *m, uint64_t ram_bytes);
+
+/* Unmaps and closes everything hv_gmem_init and hv_gmem_add_frame made. */
+void hv_gmem_destroy(struct hv_gmem *m);
+
+/*
+ * Sets the callback for regions; it is called at once for every existing
+ * region and later for each new one.  Returns the first error it returned.
+ */
+int hv_gmem_set_region_fn(struct hv_gmem *m, hv_gmem_region_fn fn, void *opaque);
+
+/*
+ * Copy len bytes from or to guest-physical gpa.  The whole range must be
+ * backed (it may span regions): otherwise -EFAULT and nothing is copied.
+ */
+int hv_gmem_read(struct hv_gmem *m, uint64_t gpa, void *buf, size_t len);
+int hv_gmem_write(struct hv_gmem *m, uint64_t gpa, const void *buf, size_t len);
+
+/* Sets len bytes at gpa to c; same rules as hv_gmem_write. */
+int hv_gmem_fill(struct hv_gmem *m, uint64_t gpa, int c, size_t len);
+
+/*
+ * Returns a host pointer to [gpa, gpa + len) when that range lies within one
+ * region, else NULL.  For atomic operations on guest memory only; the caller
+ * may touch no byte outside the range.  write says the caller will modify it
+ * (log-dirty marking).  The pointer stays valid until hv_gmem_destroy.
+ */
+void *hv_gmem_map(struct hv_gmem *m, uint64_t gpa, size_t len, bool write);
+
+/* True if the page containing gpa is backed (RAM or an added frame). */
+bool hv_gmem_is_backed(struct hv_gmem *m, uint64_t gpa);
+
+/* True if the page containing gpa is RAM. */
+bool hv_gmem_is_ram(struct hv_gmem *m, uint64_t gpa);
+
+/* One past the highest guest-physical RAM address. */
+uint64_t hv_gmem_ram_end(const struct hv_gmem *m);
+
+/*
+ * Backs the page frame gfn with a new zeroed page if it is not backed yet.
+ * Returns 0 (also when already backed) or -errno (-EINVAL for a frame beyond
+ * the guest-physical address width, -ENOSPC when out of regions).
+ */
+int hv_gmem_add_frame(struct hv_gmem *m, uint64_t gfn);
+
+#endif
