@@ -1,0 +1,118 @@
+/* __HYPERVISOR_vcpu_op: vcpu_info placement and bringing vCPUs up. */
+#include <stdint.h>
+#include <string.h>
+
+#include <xen/vcpu.h>
+
+#include "domain.h"
+#include "hypercall.h"
+#include "log.h"
+
+/*
+ * Moves target's vcpu_info to a guest page.  Its current contents (in
+ * shared_info, for the first XEN_LEGACY_MAX_VCPUS vCPUs) move with it.
+ */
+static long register_vcpu_info(struct hv_vcpu *v, struct hv_vcpu *target, uint64_t va)
+{
+	struct hv_domain *d = v->d;
+	struct vcpu_register_vcpu_info r;
+	struct vcpu_info info;
+	uint64_t gpa;
+	long err = 0;
+
+	if (hv_copy_from_guest(v, &r, va, sizeof(r)))
+		return -XEN_EFAULT;
+	if (r.offset > HV_PAGE_SIZE - sizeof(struct vcpu_info) || r.rsvd)
+		return -XEN_EINVAL;
+	if (r.mfn >= (1ULL << (64 - HV_PAGE_SHIFT)))
+		return -XEN_EINVAL;
+	gpa = (r.mfn << HV_PAGE_SHIFT) + r.offset;
+	if (!hv_gmem_is_backed(&d->mem, gpa))
+		return -XEN_EINVAL;
+	memset(&info, 0, sizeof(info));
+	pthread_mutex_lock(&d->lock);
+	if (target->vcpu_info_gpa) {
+		err = -XEN_EINVAL; /* Xen allows one registration per vCPU */
+		goto out;
+	}
+	if (d->shared_info_gpa && target->id < XEN_LEGACY_MAX_VCPUS)
+		hv_gmem_read(&d->mem,
+			     d->shared_info_gpa + offsetof(struct shared_info, vcpu_info) +
+				     target->id * sizeof(struct vcpu_info),
+			     &info, sizeof(info));
+	if (hv_gmem_write(&d->mem, gpa, &info, sizeof(info)))
+		err = -XEN_EINVAL;
+	else
+		target->vcpu_info_gpa = gpa;
+out:
+	pthread_mutex_unlock(&d->lock);
+	if (!err)
+		log_info("vcpu%u: vcpu_info at 0x%llx", target->id, (unsigned long long)gpa);
+	return err;
+}
+
+static long initialise(struct hv_vcpu *v, struct hv_vcpu *target, uint64_t va)
+{
+	vcpu_hvm_context_t ctx;
+	long err = 0;
+
+	if (hv_copy_from_guest(v, &ctx, va, sizeof(ctx)))
+		return -XEN_EFAULT;
+	if (hv_vcpu_context_check(&ctx))
+		return -XEN_EINVAL;
+	pthread_mutex_lock(&v->d->lock);
+	if (target->initialised) {
+		err = -XEN_EEXIST;
+	} else {
+		target->ctx = ctx;
+		target->initialised = true;
+	}
+	pthread_mutex_unlock(&v->d->lock);
+	return err;
+}
+
+static long up(struct hv_vcpu *v, struct hv_vcpu *target)
+{
+	bool kick = false;
+	long err = 0;
+
+	pthread_mutex_lock(&v->d->lock);
+	if (!target->initialised)
+		err = -XEN_EINVAL;
+	else if (!target->up && !target->start_pending)
+		kick = target->start_pending = true;
+	pthread_mutex_unlock(&v->d->lock);
+	if (kick)
+		hv_vcpu_kick(target);
+	return err;
+}
+
+static long is_up(struct hv_vcpu *v, struct hv_vcpu *target)
+{
+	long ret;
+
+	pthread_mutex_lock(&v->d->lock);
+	ret = target->up;
+	pthread_mutex_unlock(&v->d->lock);
+	return ret;
+}
+
+long hv_hc_vcpu_op(struct hv_vcpu *v, const struct hv_hcall *c)
+{
+	struct hv_vcpu *target = hv_domain_vcpu(v->d, (uint32_t)c->arg[1]);
+
+	if (!target)
+		return -XEN_ENOENT;
+	switch ((uint32_t)c->arg[0]) {
+	case VCPUOP_initialise:
+		return initialise(v, target, c->arg[2]);
+	case VCPUOP_up:
+		return up(v, target);
+	case VCPUOP_is_up:
+		return is_up(v, target);
+	case VCPUOP_register_vcpu_info:
+		return register_vcpu_info(v, target, c->arg[2]);
+	default:
+		return hv_hcall_unknown(v, __HYPERVISOR_vcpu_op, (uint32_t)c->arg[0]);
+	}
+}

@@ -1,0 +1,280 @@
+/*
+ * tern-hv: runs one domain.
+ *
+ *   tern-hv [options] [CONFIG]
+ *
+ * The guest's console goes to stdout, tern-hv's own messages to stderr.
+ * Exit status: 0 the guest powered off, 2 it crashed, 3 it rebooted and
+ * on_reboot says destroy, 4 destroyed by a signal, 1 a hypervisor error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "domain.h"
+#include "log.h"
+
+enum exit_status {
+	EXIT_POWEROFF = 0,
+	EXIT_HV_ERROR = 1,
+	EXIT_CRASH = 2,
+	EXIT_REBOOT = 3,
+	EXIT_DESTROYED = 4,
+};
+
+#define DEFAULT_DOMID 1
+#define MAX_OPTIONS 64
+
+struct options {
+	const char *config;
+	uint32_t domid;
+	int verbose;
+	const char *keys[MAX_OPTIONS];
+	const char *values[MAX_OPTIONS];
+	unsigned n;
+};
+
+static const struct option long_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "ramdisk", required_argument, NULL, 'r' },
+	{ "cmdline", required_argument, NULL, 'c' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "maxmem", required_argument, NULL, 'M' },
+	{ "vcpus", required_argument, NULL, 'n' },
+	{ "cpuid", required_argument, NULL, 'C' },
+	{ "name", required_argument, NULL, 'N' },
+	{ "domid", required_argument, NULL, 'd' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tern-hv [options] [CONFIG]\n"
+		"Runs one Xen PVH domain on KVM.  CONFIG is an xl.cfg file; options\n"
+		"override its keys.\n"
+		"  --kernel PATH     guest kernel (ELF with a PVH note, or bzImage)\n"
+		"  --ramdisk PATH    initrd, passed as module 0\n"
+		"  --cmdline TEXT    kernel command line\n"
+		"  --memory MiB      RAM (default 128)\n"
+		"  --maxmem MiB      maximum RAM (default: memory)\n"
+		"  --vcpus N         vCPUs (default 1)\n"
+		"  --cpuid POLICY    CPUID mask in xl.cfg cpuid= syntax (repeatable)\n"
+		"  --name NAME       domain name\n"
+		"  --domid N         domain id the guest sees (default %d)\n"
+		"  -v, --verbose     more messages (twice: debug)\n"
+		"Exit status: 0 powered off, 2 crashed, 3 rebooted (on_reboot=destroy),\n"
+		"4 destroyed by a signal, 1 hypervisor error.\n",
+		DEFAULT_DOMID);
+}
+
+/* Maps an option to its xl.cfg key, or NULL for options that are not keys. */
+static const char *option_key(int c)
+{
+	switch (c) {
+	case 'k': return "kernel";
+	case 'r': return "ramdisk";
+	case 'c': return "cmdline";
+	case 'm': return "memory";
+	case 'M': return "maxmem";
+	case 'n': return "vcpus";
+	case 'C': return "cpuid";
+	case 'N': return "name";
+	default: return NULL;
+	}
+}
+
+static int parse_domid(const char *s, uint32_t *domid)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v == 0 || v >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	*domid = (uint32_t)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	o->domid = DEFAULT_DOMID;
+	while ((c = getopt_long(argc, argv, "vh", long_options, NULL)) != -1) {
+		const char *key = option_key(c);
+
+		if (key) {
+			if (o->n == MAX_OPTIONS)
+				return -E2BIG;
+			o->keys[o->n] = key;
+			o->values[o->n++] = optarg;
+		} else if (c == 'd') {
+			if (parse_domid(optarg, &o->domid)) {
+				fprintf(stderr, "tern-hv: bad --domid %s\n", optarg);
+				return -EINVAL;
+			}
+		} else if (c == 'v') {
+			o->verbose++;
+		} else if (c == 'V') {
+			printf("tern-hv %s\n", TERN_VERSION);
+			exit(0);
+		} else if (c == 'h') {
+			usage(stdout);
+			exit(0);
+		} else {
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		o->config = argv[optind++];
+	if (optind < argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int configure(struct hv_config *cfg, const struct options *o)
+{
+	char err[512];
+
+	if (o->config && hv_config_load(cfg, o->config, err, sizeof(err))) {
+		fprintf(stderr, "tern-hv: %s\n", err);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < o->n; i++) {
+		if (hv_config_set(cfg, o->keys[i], o->values[i], err, sizeof(err))) {
+			fprintf(stderr, "tern-hv: --%s: %s\n", o->keys[i], err);
+			return -EINVAL;
+		}
+	}
+	if (hv_config_check(cfg, err, sizeof(err))) {
+		fprintf(stderr, "tern-hv: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Waits until the domain stops; a termination signal destroys it. */
+static void wait_for_stop(struct hv_domain *d, const sigset_t *set)
+{
+	for (;;) {
+		int sig = sigwaitinfo(set, NULL);
+		enum hv_stop stop;
+
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+			log_info("signal %d: destroying the domain", sig);
+			hv_domain_stop(d, HV_STOP_DESTROY);
+		}
+		pthread_mutex_lock(&d->lock);
+		stop = d->stop;
+		pthread_mutex_unlock(&d->lock);
+		if (stop != HV_STOP_NONE)
+			return;
+	}
+}
+
+/* What the configuration says to do, and the exit status if we exit. */
+static enum hv_action decide(const struct hv_domain *d, int *status)
+{
+	switch (d->stop) {
+	case HV_STOP_POWEROFF:
+		*status = EXIT_POWEROFF;
+		return d->cfg->on_poweroff;
+	case HV_STOP_REBOOT:
+		*status = EXIT_REBOOT;
+		return d->cfg->on_reboot;
+	case HV_STOP_CRASH:
+		*status = EXIT_CRASH;
+		return d->cfg->on_crash;
+	case HV_STOP_DESTROY:
+		*status = EXIT_DESTROYED;
+		return HV_ACTION_DESTROY;
+	default:
+		*status = EXIT_HV_ERROR;
+		return HV_ACTION_DESTROY;
+	}
+}
+
+static int run(struct hv_domain *d, const sigset_t *set)
+{
+	int err = hv_boot_setup(d);
+
+	if (err)
+		return err;
+	err = hv_vcpus_start(d);
+	if (!err) {
+		log_info("domain %s running, %u vCPU(s), %llu MiB", d->cfg->name, d->nr_vcpus,
+			 (unsigned long long)d->cfg->memory);
+		wait_for_stop(d, set);
+	}
+	hv_domain_stop(d, HV_STOP_DESTROY);
+	hv_vcpus_join(d);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct hv_config cfg;
+	struct hv_domain d;
+	sigset_t set;
+	int status, err;
+	enum hv_action action;
+
+	hv_config_init(&cfg);
+	if (parse_args(argc, argv, &o) || configure(&cfg, &o)) {
+		hv_config_free(&cfg);
+		return EXIT_HV_ERROR;
+	}
+	hv_log_set_domain(cfg.name);
+	hv_log_set_level(o.verbose);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGUSR1); /* unblocked by vCPU threads only */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGUSR1);
+
+	if (hv_domain_create(&d, &cfg, o.domid)) {
+		hv_config_free(&cfg);
+		return EXIT_HV_ERROR;
+	}
+	err = hv_console_init(&d.console, STDOUT_FILENO, STDIN_FILENO);
+	if (!err) {
+		err = run(&d, &set);
+		hv_console_destroy(&d.console);
+	}
+	action = err ? HV_ACTION_DESTROY : decide(&d, &status);
+	if (err)
+		status = EXIT_HV_ERROR;
+	if (action == HV_ACTION_PRESERVE) {
+		log_warnx("domain stopped (status %d) and preserved; send SIGTERM to end", status);
+		while (sigwaitinfo(&set, NULL) == SIGUSR2)
+			;
+	}
+	hv_domain_destroy(&d);
+	if (action == HV_ACTION_RESTART) {
+		log_warnx("domain stopped (status %d): restarting it", status);
+		hv_config_free(&cfg);
+		execv("/proc/self/exe", argv);
+		log_warn("cannot restart");
+		return EXIT_HV_ERROR;
+	}
+	hv_config_free(&cfg);
+	return status;
+}

@@ -1,0 +1,69 @@
+# Shared helpers for the KVM tests (sourced, not run).  Each test runs real
+# domains with build/hv/tern-hv and the guest build/guests/mini/mini.
+set -u
+
+: "${TERN_BUILD:?TERN_BUILD must name the build directory}"
+: "${TERN_SOURCE:?TERN_SOURCE must name the source directory}"
+HV="$TERN_BUILD/hv/tern-hv"
+MINI="$TERN_BUILD/guests/mini/mini"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tern-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# A test that needs KVM is skipped (77) without /dev/kvm, except in CI where
+# a missing /dev/kvm is a failure: CI machines have it.
+require_kvm() {
+	if [ ! -c /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		[ "${CI:-}" = true ] && fail "/dev/kvm is missing or not writable (CI=true)"
+		echo "SKIP: no usable /dev/kvm" >&2
+		exit 77
+	fi
+}
+
+# run_hv NAME SECONDS ARGS...: runs tern-hv with a time limit; the guest's
+# console lands in $WORK/NAME.out, tern-hv's messages in $WORK/NAME.err and
+# the exit status in $status.
+run_hv() {
+	local name=$1 secs=$2
+	shift 2
+	status=0
+	timeout --signal=KILL "$secs" "$HV" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null ||
+		status=$?
+	[ "$status" -eq 137 ] && { show "$name"; fail "$name: tern-hv did not finish in ${secs}s"; }
+	return 0
+}
+
+show() {
+	echo "--- $1: guest console"
+	cat "$WORK/$1.out"
+	echo "--- $1: tern-hv messages"
+	cat "$WORK/$1.err"
+}
+
+expect_status() {
+	[ "$status" -eq "$2" ] || { show "$1"; fail "$1: exit status $status, expected $2"; }
+}
+
+expect_line() {
+	grep -Eq -- "$2" "$WORK/$1.out" || { show "$1"; fail "$1: no console line matching '$2'"; }
+}
+
+expect_no_line() {
+	! grep -Eq -- "$2" "$WORK/$1.out" || { show "$1"; fail "$1: unexpected console line '$2'"; }
+}
+
+# wait_for_line NAME REGEX COUNT SECONDS: waits until COUNT lines of the
+# running domain's console match REGEX.
+wait_for_line() {
+	local i
+	for ((i = 0; i < $4 * 10; i++)); do
+		[ "$(grep -Ec -- "$2" "$WORK/$1.out")" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	show "$1"
+	fail "$1: fewer than $3 console lines matching '$2' after $4 s"
+}
