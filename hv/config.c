@@ -1,0 +1,975 @@
+/*
+ * The subset of xl.cfg(5) that tern-hv understands, in xl's own grammar
+ * (libxlu's): settings "KEY = VALUE" or "KEY += VALUE", each ended by a
+ * newline or ';'; '#' comments; values that are strings ('...' or "..."
+ * with backslash escapes), numbers (decimal, or hex after 0x) or lists of
+ * those, which may span lines and end with a comma.
+ *
+ * Each setting is applied to struct hv_config as soon as it is parsed, by
+ * the handler its key names in keys[], so a later setting of the same key
+ * wins.  Unknown keys are ignored with a warning, as xl does, because
+ * operators share files between xl and tern.
+ */
+#include "config.h"
+
+#include "cpuid.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * Real files are a few hundred bytes; a megabyte is a mistake.  The limit
+ * bounds the parser's time and memory on whatever it is given.
+ */
+#define MAX_TEXT (1024 * 1024)
+
+/* Names and other user text are cut short in messages. */
+#define SHOWN 64
+
+struct pos {
+	unsigned line, col; /* 1-based; columns count bytes */
+};
+
+enum tok {
+	T_EOF, T_NEWLINE, T_SEMI, T_EQ, T_PLUSEQ, T_LBRACK, T_RBRACK, T_COMMA,
+	T_IDENT, T_NUMBER, T_STRING,
+};
+
+static const char *const tok_names[] = {
+	[T_EOF] = "the end of the file", [T_NEWLINE] = "the end of the line",
+	[T_SEMI] = "';'", [T_EQ] = "'='", [T_PLUSEQ] = "'+='", [T_LBRACK] = "'['",
+	[T_RBRACK] = "']'", [T_COMMA] = "','", [T_IDENT] = "a name",
+	[T_NUMBER] = "a number", [T_STRING] = "a string",
+};
+
+/* A string or a number, where it starts. */
+struct atom {
+	struct pos pos;
+	char *str; /* owned; NULL for a number */
+	uint64_t num;
+};
+
+/* A setting's value: one atom, or a list of them. */
+struct value {
+	struct pos pos;
+	bool is_list;
+	struct atom *atoms;
+	size_t n, cap;
+};
+
+struct parser {
+	struct hv_config *c;
+	const char *file; /* name in messages; NULL for hv_config_set */
+	const char *dir;  /* prefix for relative paths ("dir/"), or NULL */
+	const char *text;
+	size_t len, off;
+	struct pos at; /* of text[off] */
+
+	/* The current token. */
+	enum tok tok;
+	struct pos tok_pos;
+	const char *tok_start;
+	size_t tok_len;
+	char *tok_str; /* T_STRING: decoded, owned until an atom takes it */
+	uint64_t tok_num;
+
+	bool append;       /* the current setting is "+=" */
+	char *extra;       /* "extra", which becomes cmdline at the end */
+	bool have_cmdline; /* "cmdline" was set: it wins over "extra" */
+	bool have_maxmem;  /* "maxmem" was set: it no longer follows memory */
+	char *err;
+	size_t errlen;
+};
+
+static const char default_name[] = "domain";
+
+static const char *const action_names[] = {
+	[HV_ACTION_DESTROY] = "destroy",
+	[HV_ACTION_RESTART] = "restart",
+	[HV_ACTION_PRESERVE] = "preserve",
+};
+
+/* Actions xl knows that tern-hv does not implement. */
+static const char *const xl_only_actions[] = {
+	"coredump-destroy", "coredump-restart", "rename-restart", "soft-reset",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static int shown(size_t len)
+{
+	return len > SHOWN ? SHOWN : (int)len;
+}
+
+static int verror(char *err, size_t errlen, const char *file, struct pos at, const char *fmt,
+		  va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (file)
+		snprintf(err, errlen, "%s:%u:%u: %s", file, at.line, at.col, msg);
+	else
+		snprintf(err, errlen, "%s", msg);
+	return -EINVAL;
+}
+
+/* Writes "FILE:LINE:COL: message" (just the message for options). */
+static int fail(struct parser *p, struct pos at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct parser *p, struct pos at, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = verror(p->err, p->errlen, p->file, at, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int nomem(struct parser *p)
+{
+	fail(p, p->tok_pos, "out of memory");
+	return -ENOMEM;
+}
+
+/* The position of a byte on the line being read. */
+static struct pos here(const struct parser *p, const char *at)
+{
+	return (struct pos){ p->at.line, p->at.col + (unsigned)(at - (p->text + p->off)) };
+}
+
+static void advance(struct parser *p, size_t n)
+{
+	p->off += n;
+	p->at.col += n;
+}
+
+/* Refuses what the lexer should never see: NUL bytes and huge input. */
+static int check_text(struct parser *p)
+{
+	const char *nul, *line;
+
+	if (p->len > MAX_TEXT)
+		return fail(p, p->at, "the file is too large (%zu bytes, at most %d)", p->len,
+			    MAX_TEXT);
+	nul = memchr(p->text, '\0', p->len);
+	if (!nul)
+		return 0;
+	for (line = p->text; line < nul; line++)
+		if (*line == '\n')
+			p->at = (struct pos){ p->at.line + 1, 1 };
+		else
+			p->at.col++;
+	return fail(p, p->at, "NUL byte in the file");
+}
+
+/* The value of a hex digit, or 16 if c is not one. */
+static unsigned hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return 16;
+}
+
+/* Reads a number: decimal, or hex after 0x.  Returns NULL or what is wrong. */
+static const char *parse_number(const char *s, size_t len, uint64_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (len > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	} else if (len > 1 && s[0] == '0') {
+		/* xl would read it as octal: refuse rather than differ */
+		return "has a leading zero (octal is not supported)";
+	}
+	if (i == len)
+		return "is not a number";
+	for (; i < len; i++) {
+		unsigned d = hex_digit(s[i]);
+
+		if (d >= base)
+			return "is not a number";
+		if (v > (UINT64_MAX - d) / base)
+			return "is too large";
+		v = v * base + d;
+	}
+	*out = v;
+	return NULL;
+}
+
+static bool is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.';
+}
+
+/*
+ * Decodes the n bytes of a quoted string's body at s into out.  The caller
+ * has checked that no backslash is the body's last byte.
+ */
+static int unescape(struct parser *p, const char *s, size_t n, char *out)
+{
+	static const char from[] = "abfnrtv\\\"'", to[] = "\a\b\f\n\r\t\v\\\"'";
+	const char *end = s + n, *e;
+
+	while (s < end) {
+		if (*s != '\\') {
+			*out++ = *s++;
+		} else if (s[1] == 'x') {
+			if (end - s < 4 || hex_digit(s[2]) > 15 || hex_digit(s[3]) > 15)
+				return fail(p, here(p, s), "\\x needs two hex digits");
+			if (s[2] == '0' && s[3] == '0')
+				return fail(p, here(p, s), "\\x00 would end the string");
+			*out++ = (char)(hex_digit(s[2]) << 4 | hex_digit(s[3]));
+			s += 4;
+		} else if (s[1] && (e = strchr(from, s[1]))) {
+			*out++ = to[e - from];
+			s += 2;
+		} else {
+			return fail(p, here(p, s), "unknown escape sequence '\\%c'", s[1]);
+		}
+	}
+	*out = '\0';
+	return 0;
+}
+
+/* A string ends on the line it starts, as in xl. */
+static int lex_string(struct parser *p)
+{
+	const char *s = p->text + p->off;
+	size_t max = p->len - p->off, end = 1;
+	int r;
+
+	while (end < max && s[end] != s[0] && s[end] != '\n')
+		end += (s[end] == '\\' && end + 1 < max && s[end + 1] != '\n') ? 2 : 1;
+	if (end >= max || s[end] != s[0])
+		return fail(p, p->at, "unterminated string (strings end on the line they start)");
+	p->tok_str = malloc(end);
+	if (!p->tok_str)
+		return nomem(p);
+	r = unescape(p, s + 1, end - 1, p->tok_str);
+	if (r)
+		return r;
+	p->tok = T_STRING;
+	advance(p, end + 1);
+	return 0;
+}
+
+static int lex_word(struct parser *p)
+{
+	const char *s = p->text + p->off, *why;
+	size_t n = 1;
+
+	while (p->off + n < p->len && is_word_char(s[n]))
+		n++;
+	p->tok_len = n;
+	if (*s >= '0' && *s <= '9') {
+		why = parse_number(s, n, &p->tok_num);
+		if (why)
+			return fail(p, p->at, "\"%.*s\" %s", shown(n), s, why);
+		p->tok = T_NUMBER;
+	} else {
+		p->tok = T_IDENT;
+	}
+	advance(p, n);
+	return 0;
+}
+
+static void skip_blanks(struct parser *p)
+{
+	while (p->off < p->len) {
+		const char *s = p->text + p->off, *nl;
+
+		if (*s == ' ' || *s == '\t' || *s == '\r') {
+			advance(p, 1);
+		} else if (*s == '#') {
+			nl = memchr(s, '\n', p->len - p->off);
+			advance(p, nl ? (size_t)(nl - s) : p->len - p->off);
+		} else {
+			break;
+		}
+	}
+}
+
+/* Reads the next token, freeing the current one's string if nobody took it. */
+static int lex(struct parser *p)
+{
+	static const char punct[] = "\n;=[],";
+	static const enum tok punct_tok[] = {
+		T_NEWLINE, T_SEMI, T_EQ, T_LBRACK, T_RBRACK, T_COMMA,
+	};
+	const char *s, *q;
+
+	free(p->tok_str);
+	p->tok_str = NULL;
+	skip_blanks(p);
+	p->tok_pos = p->at;
+	p->tok_start = s = p->text + p->off;
+	if (p->off == p->len) {
+		p->tok = T_EOF;
+	} else if (*s && (q = strchr(punct, *s))) {
+		p->tok = punct_tok[q - punct];
+		advance(p, 1);
+		if (p->tok == T_NEWLINE)
+			p->at = (struct pos){ p->at.line + 1, 1 };
+	} else if (*s == '+' && p->off + 1 < p->len && s[1] == '=') {
+		p->tok = T_PLUSEQ;
+		advance(p, 2);
+	} else if (*s == '"' || *s == '\'') {
+		return lex_string(p);
+	} else if (is_word_char(*s) && *s != '.') {
+		return lex_word(p);
+	} else if (*s > ' ' && *s < 0x7f) {
+		return fail(p, p->at, "unexpected character '%c'", *s);
+	} else {
+		return fail(p, p->at, "unexpected byte 0x%02x", (unsigned char)*s);
+	}
+	return 0;
+}
+
+/* Values */
+
+static void value_free(struct value *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		free(v->atoms[i].str);
+	free(v->atoms);
+}
+
+/* Moves the current token (a string or a number) into a new atom of v. */
+static int take_atom(struct parser *p, struct value *v)
+{
+	struct atom *a;
+
+	if (p->tok == T_LBRACK)
+		return fail(p, p->tok_pos, "lists cannot be nested");
+	if (p->tok != T_STRING && p->tok != T_NUMBER)
+		return fail(p, p->tok_pos, "expected a value, found %s", tok_names[p->tok]);
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 4;
+
+		a = realloc(v->atoms, cap * sizeof(*a));
+		if (!a)
+			return nomem(p);
+		v->atoms = a;
+		v->cap = cap;
+	}
+	a = &v->atoms[v->n++];
+	*a = (struct atom){ .pos = p->tok_pos, .str = p->tok_str, .num = p->tok_num };
+	p->tok_str = NULL;
+	return lex(p);
+}
+
+static int skip_newlines(struct parser *p)
+{
+	int r = 0;
+
+	while (!r && p->tok == T_NEWLINE)
+		r = lex(p);
+	return r;
+}
+
+/* "[ v, v, ... ]": newlines may follow '[', values and commas. */
+static int parse_list(struct parser *p, struct value *v)
+{
+	bool need_comma = false;
+	int r;
+
+	v->is_list = true;
+	for (r = lex(p); !r; ) {
+		r = skip_newlines(p);
+		if (r)
+			break;
+		if (p->tok == T_EOF)
+			return fail(p, v->pos,
+				    "unterminated list (no ']' before the end of the file)");
+		if (p->tok == T_RBRACK)
+			return lex(p);
+		if (!need_comma) {
+			r = take_atom(p, v);
+			need_comma = true;
+		} else if (p->tok == T_COMMA) {
+			r = lex(p);
+			need_comma = false;
+		} else {
+			return fail(p, p->tok_pos, "expected ',' or ']' in the list, found %s",
+				    tok_names[p->tok]);
+		}
+	}
+	return r;
+}
+
+static int parse_value(struct parser *p, struct value *v)
+{
+	v->pos = p->tok_pos;
+	if (p->tok == T_LBRACK)
+		return parse_list(p, v);
+	return take_atom(p, v);
+}
+
+/* Handlers */
+
+struct key;
+typedef int set_fn(struct parser *p, const struct key *k, struct value *v);
+
+struct key {
+	const char *name;
+	set_fn *set;
+	size_t off; /* of the field, for handlers that several keys share */
+	unsigned flags;
+};
+
+#define K_NUMBER 1 /* hv_config_set reads the option as a number */
+#define K_APPEND 2 /* "+=" appends */
+#define K_LIST 4   /* hv_config_set appends to the list */
+
+static void *field(struct parser *p, const struct key *k)
+{
+	return (char *)p->c + k->off;
+}
+
+/* Returns v's only string, still owned by v. */
+static int get_string(struct parser *p, const struct key *k, struct value *v, char **out)
+{
+	if (v->is_list)
+		return fail(p, v->pos, "%s: expected a string, not a list", k->name);
+	if (!v->atoms[0].str)
+		return fail(p, v->pos, "%s: expected a string, not a number", k->name);
+	*out = v->atoms[0].str;
+	return 0;
+}
+
+/* Returns v's only string, which the caller now owns. */
+static int take_string(struct parser *p, const struct key *k, struct value *v, char **out)
+{
+	int r = get_string(p, k, v, out);
+
+	if (!r)
+		v->atoms[0].str = NULL;
+	return r;
+}
+
+static int get_number(struct parser *p, const struct key *k, const struct value *v,
+		      uint64_t max, uint64_t *out)
+{
+	if (v->is_list)
+		return fail(p, v->pos, "%s: expected a number, not a list", k->name);
+	if (v->atoms[0].str)
+		return fail(p, v->pos, "%s: expected a number, not a string", k->name);
+	if (v->atoms[0].num < 1 || v->atoms[0].num > max)
+		return fail(p, v->pos, "%s: %llu is out of range (1 to %llu)", k->name,
+			    (unsigned long long)v->atoms[0].num, (unsigned long long)max);
+	*out = v->atoms[0].num;
+	return 0;
+}
+
+/* Returns a + b in new memory, or NULL. */
+static char *concat(const char *a, const char *b)
+{
+	char *s = malloc(strlen(a) + strlen(b) + 1);
+
+	if (s)
+		strcpy(stpcpy(s, a), b);
+	return s;
+}
+
+/* Stores s (owned) in *dst, after what *dst holds for "+=". */
+static int store(struct parser *p, char **dst, char *s)
+{
+	char *cat;
+
+	if (p->append && *dst) {
+		cat = concat(*dst, s);
+		free(s);
+		if (!cat)
+			return nomem(p);
+		s = cat;
+	}
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/* Returns v's only string, which the caller now owns, if it is not empty. */
+static int take_nonempty(struct parser *p, const struct key *k, struct value *v, char **out)
+{
+	int r = take_string(p, k, v, out);
+
+	if (r || **out)
+		return r;
+	free(*out);
+	return fail(p, v->pos, "%s: must not be empty", k->name);
+}
+
+static int set_name(struct parser *p, const struct key *k, struct value *v)
+{
+	char *s = NULL;
+	int r = take_nonempty(p, k, v, &s);
+
+	if (r)
+		return r;
+	if (p->c->name != default_name)
+		free(p->c->name);
+	p->c->name = s;
+	return 0;
+}
+
+/* kernel, ramdisk: relative paths in a file are relative to its directory. */
+static int set_path(struct parser *p, const struct key *k, struct value *v)
+{
+	char *s = NULL, *joined;
+	int r = take_nonempty(p, k, v, &s);
+
+	if (r)
+		return r;
+	if (p->dir && s[0] != '/') {
+		joined = concat(p->dir, s);
+		free(s);
+		if (!joined)
+			return nomem(p);
+		s = joined;
+	}
+	return store(p, field(p, k), s);
+}
+
+static int set_cmdline(struct parser *p, const struct key *k, struct value *v)
+{
+	char *s = NULL;
+	int r = take_string(p, k, v, &s);
+
+	if (!r)
+		r = store(p, &p->c->cmdline, s);
+	if (!r)
+		p->have_cmdline = true;
+	return r;
+}
+
+static int set_extra(struct parser *p, const struct key *k, struct value *v)
+{
+	char *s = NULL;
+	int r = take_string(p, k, v, &s);
+
+	return r ? r : store(p, &p->extra, s);
+}
+
+static int set_memory(struct parser *p, const struct key *k, struct value *v)
+{
+	uint64_t mib = 0;
+	int r = get_number(p, k, v, HV_CONFIG_MAX_MEMORY, &mib);
+
+	if (r)
+		return r;
+	/* maxmem follows memory until it is given on its own */
+	if (!p->have_maxmem && p->c->maxmem == p->c->memory)
+		p->c->maxmem = mib;
+	p->c->memory = mib;
+	return 0;
+}
+
+static int set_maxmem(struct parser *p, const struct key *k, struct value *v)
+{
+	int r = get_number(p, k, v, HV_CONFIG_MAX_MEMORY, &p->c->maxmem);
+
+	if (!r)
+		p->have_maxmem = true;
+	return r;
+}
+
+static int set_vcpus(struct parser *p, const struct key *k, struct value *v)
+{
+	uint64_t n = 0;
+	int r = get_number(p, k, v, HV_CONFIG_MAX_VCPUS, &n);
+
+	if (!r)
+		p->c->vcpus = n;
+	return r;
+}
+
+static int set_type(struct parser *p, const struct key *k, struct value *v)
+{
+	char *s = NULL;
+	int r = get_string(p, k, v, &s);
+
+	if (r || !strcmp(s, "pvh"))
+		return r;
+	if (!strcmp(s, "pv") || !strcmp(s, "hvm"))
+		return fail(p, v->pos, "type: \"%s\" is not supported, only \"pvh\" is", s);
+	return fail(p, v->pos, "type: unknown guest type \"%.*s\" (only \"pvh\" is supported)",
+		    shown(strlen(s)), s);
+}
+
+static int set_action(struct parser *p, const struct key *k, struct value *v)
+{
+	enum hv_action *a = field(p, k);
+	char *s = NULL;
+	size_t i;
+	int r = get_string(p, k, v, &s);
+
+	if (r)
+		return r;
+	for (i = 0; i < ARRAY_SIZE(action_names); i++)
+		if (!strcmp(s, action_names[i])) {
+			*a = i;
+			return 0;
+		}
+	for (i = 0; i < ARRAY_SIZE(xl_only_actions); i++)
+		if (!strcmp(s, xl_only_actions[i]))
+			return fail(p, v->pos, "%s: \"%s\" is not supported "
+				    "(destroy, restart or preserve)", k->name, s);
+	return fail(p, v->pos, "%s: unknown action \"%.*s\" (destroy, restart or preserve)",
+		    k->name, shown(strlen(s)), s);
+}
+
+/* Checks that a policy parses, so that mistakes point into the file. */
+static int check_policy(struct parser *p, const struct atom *a)
+{
+	struct hv_cpuid_policy policy = { 0 };
+	char msg[256];
+	int r;
+
+	if (!a->str)
+		return fail(p, a->pos, "cpuid: expected a string, not a number");
+	r = hv_cpuid_policy_parse(&policy, a->str, msg, sizeof(msg));
+	hv_cpuid_policy_free(&policy);
+	if (r == -ENOMEM)
+		return nomem(p);
+	return r ? fail(p, a->pos, "cpuid: %s", msg) : 0;
+}
+
+static void free_cpuid(struct hv_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_cpuid; i++)
+		free(c->cpuid[i]);
+	free(c->cpuid);
+	c->cpuid = NULL;
+	c->nr_cpuid = 0;
+}
+
+/* A string or a list of strings, each one policy. */
+static int set_cpuid(struct parser *p, const struct key *k, struct value *v)
+{
+	struct hv_config *c = p->c;
+	char **grown;
+	size_t i;
+	int r;
+
+	(void)k;
+	for (i = 0; i < v->n; i++) {
+		r = check_policy(p, &v->atoms[i]);
+		if (r)
+			return r;
+	}
+	if (!p->append)
+		free_cpuid(c);
+	if (!v->n)
+		return 0;
+	grown = realloc(c->cpuid, (c->nr_cpuid + v->n) * sizeof(*grown));
+	if (!grown)
+		return nomem(p);
+	c->cpuid = grown;
+	for (i = 0; i < v->n; i++) {
+		c->cpuid[c->nr_cpuid++] = v->atoms[i].str;
+		v->atoms[i].str = NULL;
+	}
+	return 0;
+}
+
+#define FIELD(f) offsetof(struct hv_config, f)
+
+static const struct key keys[] = {
+	{ "name", set_name, 0, 0 },
+	{ "type", set_type, 0, 0 },
+	{ "kernel", set_path, FIELD(kernel), 0 },
+	{ "ramdisk", set_path, FIELD(ramdisk), 0 },
+	{ "cmdline", set_cmdline, 0, K_APPEND },
+	{ "extra", set_extra, 0, K_APPEND },
+	{ "memory", set_memory, 0, K_NUMBER },
+	{ "maxmem", set_maxmem, 0, K_NUMBER },
+	{ "vcpus", set_vcpus, 0, K_NUMBER },
+	{ "cpuid", set_cpuid, 0, K_APPEND | K_LIST },
+	{ "on_poweroff", set_action, FIELD(on_poweroff), 0 },
+	{ "on_reboot", set_action, FIELD(on_reboot), 0 },
+	{ "on_crash", set_action, FIELD(on_crash), 0 },
+};
+
+static const struct key *find_key(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strlen(keys[i].name) == len && !memcmp(keys[i].name, name, len))
+			return &keys[i];
+	return NULL;
+}
+
+/* Settings */
+
+static int apply(struct parser *p, const char *name, size_t len, struct pos at,
+		 struct value *v)
+{
+	const struct key *k = find_key(name, len);
+
+	if (!k) {
+		log_warnx("%s:%u:%u: unknown key \"%.*s\" ignored", p->file, at.line, at.col,
+			  shown(len), name);
+		return 0;
+	}
+	if (p->append && !(k->flags & K_APPEND))
+		return fail(p, at, "%s: '+=' works only with cmdline, extra and cpuid", k->name);
+	return k->set(p, k, v);
+}
+
+/* KEY = VALUE or KEY += VALUE, then the end of the line or ';'. */
+static int parse_setting(struct parser *p)
+{
+	const char *name = p->tok_start;
+	size_t len = p->tok_len;
+	struct pos at = p->tok_pos;
+	struct value v = { 0 };
+	int r = lex(p);
+
+	if (r)
+		return r;
+	if (p->tok != T_EQ && p->tok != T_PLUSEQ)
+		return fail(p, p->tok_pos, "expected '=' or '+=' after \"%.*s\", found %s",
+			    shown(len), name, tok_names[p->tok]);
+	p->append = p->tok == T_PLUSEQ;
+	r = lex(p);
+	if (!r)
+		r = parse_value(p, &v);
+	if (!r && p->tok != T_NEWLINE && p->tok != T_SEMI && p->tok != T_EOF)
+		r = fail(p, p->tok_pos, "expected the end of the line or ';' after the value, "
+			 "found %s", tok_names[p->tok]);
+	if (!r)
+		r = apply(p, name, len, at, &v);
+	value_free(&v);
+	return r;
+}
+
+/* What every setting leaves for the end: cmdline wins over extra. */
+static void finish(struct parser *p)
+{
+	if (p->extra && !p->have_cmdline) {
+		free(p->c->cmdline);
+		p->c->cmdline = p->extra;
+		p->extra = NULL;
+	}
+	free(p->extra);
+	p->extra = NULL;
+}
+
+static int parse_text(struct hv_config *c, const char *file, const char *dir, const char *text,
+		      size_t len, char *err, size_t errlen)
+{
+	struct parser p = {
+		.c = c, .file = file ? file : "(config)", .dir = dir, .text = text, .len = len,
+		.at = { 1, 1 }, .err = err, .errlen = errlen,
+	};
+	int r = check_text(&p);
+
+	if (!r)
+		r = lex(&p);
+	while (!r && p.tok != T_EOF) {
+		if (p.tok == T_NEWLINE || p.tok == T_SEMI)
+			r = lex(&p);
+		else if (p.tok == T_IDENT)
+			r = parse_setting(&p);
+		else
+			r = fail(&p, p.tok_pos, "expected a key, found %s", tok_names[p.tok]);
+	}
+	free(p.tok_str);
+	finish(&p);
+	return r;
+}
+
+/* Public interface */
+
+/* The default name is static, not allocated, so that this cannot fail. */
+void hv_config_init(struct hv_config *c)
+{
+	*c = (struct hv_config){
+		.name = (char *)default_name,
+		.memory = 128,
+		.maxmem = 128,
+		.vcpus = 1,
+		.on_poweroff = HV_ACTION_DESTROY,
+		.on_reboot = HV_ACTION_RESTART,
+		.on_crash = HV_ACTION_DESTROY,
+	};
+}
+
+/* Frees what c owns (everything but the default name) and resets it. */
+void hv_config_free(struct hv_config *c)
+{
+	if (c->name != default_name)
+		free(c->name);
+	free(c->kernel);
+	free(c->ramdisk);
+	free(c->cmdline);
+	free_cpuid(c);
+	hv_config_init(c);
+}
+
+/* Parses text as it is: relative paths stay relative (see hv_config_load). */
+int hv_config_parse(struct hv_config *c, const char *file, const char *text, size_t len,
+		    char *err, size_t errlen)
+{
+	return parse_text(c, file, NULL, text, len, err, errlen);
+}
+
+/* Reads at most MAX_TEXT + 1 bytes: enough for parse_text to refuse more. */
+static int read_text(const char *path, char **out, size_t *len)
+{
+	size_t n = 0, cap = 0;
+	char *buf = NULL, *grown;
+	ssize_t got = 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (got && n <= MAX_TEXT) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			cap = cap > MAX_TEXT + 1 ? MAX_TEXT + 1 : cap;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		n += got > 0 ? (size_t)got : 0;
+	}
+	close(fd);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/*
+ * Reads path and parses it.  Relative kernel and ramdisk paths in the file
+ * are made relative to the file's directory, so that a configuration and
+ * its images can move together.  Returns 0, -errno with "PATH: reason" in
+ * err if the file cannot be read, or hv_config_parse's error.
+ */
+int hv_config_load(struct hv_config *c, const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char *text = NULL, *dir = NULL;
+	size_t len = 0;
+	int r = read_text(path, &text, &len);
+
+	if (r) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (slash && !(dir = strndup(path, slash - path + 1))) {
+		free(text);
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	r = parse_text(c, path, dir, text, len, err, errlen);
+	free(dir);
+	free(text);
+	return r;
+}
+
+/*
+ * Applies one option through the same handler as the file's key.  Unknown
+ * keys are errors here: an option is typed on purpose.  "extra" sets the
+ * command line, since an option given after the file overrides it; "cpuid"
+ * appends a policy.  Messages carry no position.
+ */
+int hv_config_set(struct hv_config *c, const char *key, const char *value, char *err,
+		  size_t errlen)
+{
+	const struct key *k = find_key(key, strlen(key));
+	struct parser p = { .c = c, .append = k && (k->flags & K_LIST), .err = err,
+			    .errlen = errlen };
+	struct atom a = { 0 };
+	struct value v = { .atoms = &a, .n = 1 };
+	const char *why;
+	int r;
+
+	if (!k)
+		return fail(&p, v.pos, "unknown key \"%.*s\"", shown(strlen(key)), key);
+	if (k->flags & K_NUMBER) {
+		why = parse_number(value, strlen(value), &a.num);
+		if (why)
+			return fail(&p, v.pos, "%s: \"%.*s\" %s", key, shown(strlen(value)), value,
+				    why);
+	} else if (!(a.str = strdup(value))) {
+		return nomem(&p);
+	}
+	r = k->set(&p, k, &v);
+	free(a.str);
+	finish(&p);
+	return r;
+}
+
+static int check_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int check_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = verror(err, errlen, NULL, (struct pos){ 0, 0 }, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Returns 0 or -EINVAL with a message; the fields may have been set directly. */
+int hv_config_check(const struct hv_config *c, char *err, size_t errlen)
+{
+	if (!c->name || !*c->name)
+		return check_error(err, errlen, "no domain name");
+	if (!c->kernel)
+		return check_error(err, errlen, "no kernel given");
+	if (c->memory < 1 || c->memory > HV_CONFIG_MAX_MEMORY)
+		return check_error(err, errlen, "memory: %llu MiB is out of range (1 to %llu)",
+				   (unsigned long long)c->memory, HV_CONFIG_MAX_MEMORY);
+	if (c->maxmem < c->memory || c->maxmem > HV_CONFIG_MAX_MEMORY)
+		return check_error(err, errlen, "maxmem: %llu MiB is out of range (%llu to %llu)",
+				   (unsigned long long)c->maxmem,
+				   (unsigned long long)c->memory, HV_CONFIG_MAX_MEMORY);
+	if (c->vcpus < 1 || c->vcpus > HV_CONFIG_MAX_VCPUS)
+		return check_error(err, errlen, "vcpus: %u is out of range (1 to %d)", c->vcpus,
+				   HV_CONFIG_MAX_VCPUS);
+	return 0;
+}
+
+/* Returns a static string, "unknown" for a value outside the enum. */
+const char *hv_action_name(enum hv_action a)
+{
+	return (unsigned)a < ARRAY_SIZE(action_names) ? action_names[a] : "unknown";
+}

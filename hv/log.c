@@ -28,7 +28,7 @@ static void vlog(const char *what, const char *fmt, va_list ap, const char *suff
 	char line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "tern-hv%s%s: %s%s%s%s\n", *log_domain ? "[" : "", log_domain,
+	fprintf(stderr, "tern-hv%s%s%s: %s%s%s\n", *log_domain ? "[" : "", log_domain,
 		*log_domain ? "]" : "", what, line, suffix ? suffix : "");
 }
 
