@@ -83,7 +83,6 @@ struct parser {
 	bool append;       /* the current setting is "+=" */
 	char *extra;       /* "extra", which becomes cmdline at the end */
 	bool have_cmdline; /* "cmdline" was set: it wins over "extra" */
-	bool have_maxmem;  /* "maxmem" was set: it no longer follows memory */
 	char *err;
 	size_t errlen;
 };
@@ -573,22 +572,14 @@ static int set_memory(struct parser *p, const struct key *k, struct value *v)
 	uint64_t mib = 0;
 	int r = get_number(p, k, v, HV_CONFIG_MAX_MEMORY, &mib);
 
-	if (r)
-		return r;
-	/* maxmem follows memory until it is given on its own */
-	if (!p->have_maxmem && p->c->maxmem == p->c->memory)
-		p->c->maxmem = mib;
-	p->c->memory = mib;
-	return 0;
+	if (!r)
+		p->c->memory = mib;
+	return r;
 }
 
 static int set_maxmem(struct parser *p, const struct key *k, struct value *v)
 {
-	int r = get_number(p, k, v, HV_CONFIG_MAX_MEMORY, &p->c->maxmem);
-
-	if (!r)
-		p->have_maxmem = true;
-	return r;
+	return get_number(p, k, v, HV_CONFIG_MAX_MEMORY, &p->c->maxmem);
 }
 
 static int set_vcpus(struct parser *p, const struct key *k, struct value *v)
@@ -808,7 +799,6 @@ void hv_config_init(struct hv_config *c)
 	*c = (struct hv_config){
 		.name = (char *)default_name,
 		.memory = 128,
-		.maxmem = 128,
 		.vcpus = 1,
 		.on_poweroff = HV_ACTION_DESTROY,
 		.on_reboot = HV_ACTION_RESTART,
@@ -958,7 +948,7 @@ int hv_config_check(const struct hv_config *c, char *err, size_t errlen)
 	if (c->memory < 1 || c->memory > HV_CONFIG_MAX_MEMORY)
 		return check_error(err, errlen, "memory: %llu MiB is out of range (1 to %llu)",
 				   (unsigned long long)c->memory, HV_CONFIG_MAX_MEMORY);
-	if (c->maxmem < c->memory || c->maxmem > HV_CONFIG_MAX_MEMORY)
+	if ((c->maxmem && c->maxmem < c->memory) || c->maxmem > HV_CONFIG_MAX_MEMORY)
 		return check_error(err, errlen, "maxmem: %llu MiB is out of range (%llu to %llu)",
 				   (unsigned long long)c->maxmem,
 				   (unsigned long long)c->memory, HV_CONFIG_MAX_MEMORY);
@@ -966,6 +956,11 @@ int hv_config_check(const struct hv_config *c, char *err, size_t errlen)
 		return check_error(err, errlen, "vcpus: %u is out of range (1 to %d)", c->vcpus,
 				   HV_CONFIG_MAX_VCPUS);
 	return 0;
+}
+
+uint64_t hv_config_maxmem(const struct hv_config *c)
+{
+	return c->maxmem ? c->maxmem : c->memory;
 }
 
 /* Returns a static string, "unknown" for a value outside the enum. */

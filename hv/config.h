@@ -21,7 +21,7 @@ struct hv_config {
 	char *ramdisk;    /* "ramdisk": path or NULL */
 	char *cmdline;    /* "cmdline", or "extra" when cmdline is absent */
 	uint64_t memory;  /* "memory", MiB; default 128 */
-	uint64_t maxmem;  /* "maxmem", MiB; default = memory; never < memory */
+	uint64_t maxmem;  /* "maxmem", MiB; 0 (default): as memory; never < memory */
 	unsigned vcpus;   /* "vcpus"; default 1; 1..HV_CONFIG_MAX_VCPUS */
 	char **cpuid;     /* "cpuid": each string is one policy (see cpuid.h) */
 	size_t nr_cpuid;
@@ -42,14 +42,18 @@ void hv_config_free(struct hv_config *c);
 /*
  * Parses xl.cfg text (len bytes, need not be NUL-terminated) named file in
  * messages, into c (which must have been initialised).  Keys already set in
- * c are overwritten by the file.  On error returns -EINVAL and writes a
- * message "FILE:LINE:COL: what is wrong" into err (errlen bytes); c is left
- * valid (possibly partly updated) and must still be freed by the caller.
+ * c are overwritten by the file; paths are kept as written.  On error
+ * returns -EINVAL (or -ENOMEM) and writes a message "FILE:LINE:COL: what is
+ * wrong" into err (errlen bytes; LINE and COL 1-based, COL in bytes); c is
+ * left valid (possibly partly updated) and must still be freed by the caller.
  */
 int hv_config_parse(struct hv_config *c, const char *file, const char *text, size_t len,
 		    char *err, size_t errlen);
 
-/* Reads path and parses it with hv_config_parse.  -errno if unreadable. */
+/*
+ * Reads path and parses it with hv_config_parse; relative kernel and ramdisk
+ * paths in it are made relative to the file's folder.  -errno if unreadable.
+ */
 int hv_config_load(struct hv_config *c, const char *path, char *err, size_t errlen);
 
 /*
@@ -63,6 +67,9 @@ int hv_config_set(struct hv_config *c, const char *key, const char *value, char 
 
 /* Checks the whole configuration (kernel given, maxmem >= memory, ...). */
 int hv_config_check(const struct hv_config *c, char *err, size_t errlen);
+
+/* The maximum memory in MiB: maxmem, or memory when maxmem is 0. */
+uint64_t hv_config_maxmem(const struct hv_config *c);
 
 /* "destroy", "restart" or "preserve". */
 const char *hv_action_name(enum hv_action a);

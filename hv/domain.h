@@ -66,7 +66,7 @@ struct hv_vcpu {
 	bool thread_started;
 
 	/* Below: protected by d->lock. */
-	bool up;                 /* running guest code */
+	bool up;                 /* brought up (Xen's !_VPF_down) */
 	bool initialised;        /* has a start context (VCPUOP_initialise) */
 	bool start_pending;      /* VCPUOP_up asked; its thread applies ctx */
 	bool halt_pending;       /* SCHEDOP_block: halt in KVM until an IRQ */

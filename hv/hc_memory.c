@@ -182,7 +182,7 @@ static long reservation(struct hv_vcpu *v, unsigned op, uint64_t va)
 	case XENMEM_current_reservation:
 		return (long)(d->mem.ram_size >> HV_PAGE_SHIFT);
 	case XENMEM_maximum_reservation:
-		return (long)((d->cfg->maxmem << 20) >> HV_PAGE_SHIFT);
+		return (long)((hv_config_maxmem(d->cfg) << 20) >> HV_PAGE_SHIFT);
 	default: { /* XENMEM_maximum_gpfn */
 		uint64_t top = hv_gmem_ram_end(&d->mem);
 		unsigned n = d->mem.nr_regions;

@@ -79,8 +79,8 @@ static long up(struct hv_vcpu *v, struct hv_vcpu *target)
 	pthread_mutex_lock(&v->d->lock);
 	if (!target->initialised)
 		err = -XEN_EINVAL;
-	else if (!target->up && !target->start_pending)
-		kick = target->start_pending = true;
+	else if (!target->up)
+		kick = target->up = target->start_pending = true;
 	pthread_mutex_unlock(&v->d->lock);
 	if (kick)
 		hv_vcpu_kick(target);

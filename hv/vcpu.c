@@ -201,9 +201,6 @@ static bool take_requests(struct hv_vcpu *v)
 			crash(v, "bad VCPUOP_initialise context");
 			return false;
 		}
-		pthread_mutex_lock(&d->lock);
-		v->up = true;
-		pthread_mutex_unlock(&d->lock);
 		log_info("vcpu%u: up", v->id);
 	}
 	if (halt && ioctl(v->fd, KVM_SET_MP_STATE, &halted) < 0)

@@ -235,7 +235,8 @@ static void test_defaults(void **state)
 	assert_null(c.ramdisk);
 	assert_null(c.cmdline);
 	assert_int_equal(c.memory, 128);
-	assert_int_equal(c.maxmem, 128);
+	assert_int_equal(c.maxmem, 0);
+	assert_int_equal(hv_config_maxmem(&c), 128);
 	assert_int_equal(c.vcpus, 1);
 	assert_int_equal(c.nr_cpuid, 0);
 	assert_int_equal(c.on_poweroff, HV_ACTION_DESTROY);
@@ -269,7 +270,7 @@ static void test_set(void **state)
 	assert_string_equal(c.kernel, "vmlinuz"); /* options keep paths as given */
 	assert_string_equal(c.ramdisk, "initrd.img");
 	assert_int_equal(c.memory, 512);
-	assert_int_equal(c.maxmem, 512); /* follows memory */
+	assert_int_equal(hv_config_maxmem(&c), 512); /* follows memory */
 	assert_int_equal(c.vcpus, 128);
 	assert_int_equal(c.nr_cpuid, 2);
 	assert_string_equal(c.cpuid[1], "1:ecx=xxxxxxxxxxxxxxxxxx0xxxxxxxxxxxxx");
@@ -278,7 +279,7 @@ static void test_set(void **state)
 
 	assert_set(&c, "maxmem", "0x800");
 	assert_set(&c, "memory", "1024");
-	assert_int_equal(c.maxmem, 2048); /* given on its own: stays */
+	assert_int_equal(hv_config_maxmem(&c), 2048); /* given on its own: stays */
 	assert_set(&c, "cmdline", "quiet");
 	assert_string_equal(c.cmdline, "quiet");
 	hv_config_free(&c);
@@ -367,9 +368,9 @@ static void test_parse_then_set(void **state)
 	assert_set(&c, "kernel", "/old");
 	assert_int_equal(hv_config_parse(&c, "t.cfg", text, strlen(text), err, sizeof(err)), 0);
 	assert_string_equal(c.kernel, "/k");
-	assert_int_equal(c.maxmem, 256);
+	assert_int_equal(hv_config_maxmem(&c), 256);
 	assert_set(&c, "memory", "512");
-	assert_int_equal(c.maxmem, 512);
+	assert_int_equal(hv_config_maxmem(&c), 512);
 	hv_config_free(&c);
 }
 
