@@ -1,0 +1,23 @@
+/*
+ * The modes the command line selects.  Each takes the kernel and the text
+ * after "NAME=" in its command-line word (empty if none), and never
+ * returns: it ends the domain or runs until the domain is stopped.
+ */
+#ifndef MINI_MODES_H
+#define MINI_MODES_H
+
+struct kernel;
+
+/* Checks every interface mini uses, then powers off (crashes on failure). */
+__attribute__((noreturn)) void selftest_main(struct kernel *k, const char *args);
+
+/* "dirty=MiB[,rate=MiB/s]": rewrites and verifies memory until stopped. */
+__attribute__((noreturn)) void dirty_main(struct kernel *k, const char *args);
+
+/* Makes invalid hypercalls and checks that each is refused correctly. */
+__attribute__((noreturn)) void hostile_main(struct kernel *k, const char *args);
+
+/* "hcbench[=N]": times N hypercall round trips, then powers off. */
+__attribute__((noreturn)) void hcbench_main(struct kernel *k, const char *args);
+
+#endif
