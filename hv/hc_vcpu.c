@@ -58,11 +58,11 @@ static long initialise(struct hv_vcpu *v, struct hv_vcpu *target, uint64_t va)
 
 	if (hv_copy_from_guest(v, &ctx, va, sizeof(ctx)))
 		return -XEN_EFAULT;
-	if (hv_vcpu_context_check(&ctx))
-		return -XEN_EINVAL;
 	pthread_mutex_lock(&v->d->lock);
 	if (target->initialised) {
-		err = -XEN_EEXIST;
+		err = -XEN_EEXIST; /* checked first, as Xen does */
+	} else if (hv_vcpu_context_check(&ctx)) {
+		err = -XEN_EINVAL;
 	} else {
 		target->ctx = ctx;
 		target->initialised = true;

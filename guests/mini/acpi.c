@@ -52,7 +52,7 @@ const char *acpi_open(struct acpi *a, uint64_t paddr)
 	if (a->xsdt && (r->length < sizeof(*r) || r->length > MAX_TABLE_LENGTH ||
 			!paging_map(paddr, r->length) || !acpi_checksum_ok(r, r->length)))
 		return "bad RSDP extended checksum";
-	a->root = acpi_map_table(a->xsdt ? r->xsdt : r->rsdt);
+	a->root = acpi_map_table(a->xsdt ? r->xsdt_address : r->rsdt_address);
 	if (!a->root)
 		return a->xsdt ? "XSDT unreadable" : "RSDT unreadable";
 	return NULL;

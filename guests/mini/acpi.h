@@ -1,7 +1,7 @@
 /*
  * Reading the ACPI tables the domain builder provides: RSDP, XSDT (or the
  * RSDT of an ACPI 1.0 RSDP, as QEMU's), MADT, FADT and DSDT.  The layouts
- * are ACPI's; only the fields mini reads are named.
+ * are ACPI's.
  */
 #ifndef MINI_ACPI_H
 #define MINI_ACPI_H
@@ -10,32 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct acpi_rsdp {
-	char signature[8];
-	uint8_t checksum; /* over the first 20 bytes */
-	char oem_id[6];
-	uint8_t revision; /* 0: ACPI 1.0, RSDT only; 2: XSDT and length */
-	uint32_t rsdt;
-	uint32_t length;
-	uint64_t xsdt;
-	uint8_t ext_checksum; /* over length bytes */
-	uint8_t reserved[3];
-} __attribute__((packed));
-
-struct acpi_header {
-	char signature[4];
-	uint32_t length;
-	uint8_t revision;
-	uint8_t checksum;
-	char oem_id[6];
-	char oem_table_id[8];
-	uint32_t oem_revision;
-	uint32_t creator_id;
-	uint32_t creator_revision;
-} __attribute__((packed));
+/* The table layouts are the ones tern-hv writes them with. */
+#include "../../hv/acpi.h"
 
 #define ACPI_RSDP_V1_LENGTH 20
-#define ACPI_FADT_HW_REDUCED (1u << 20)
 
 /* The root table of one set of tables. */
 struct acpi {
