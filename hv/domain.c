@@ -48,8 +48,7 @@ void hv_domain_stop(struct hv_domain *d, enum hv_stop why)
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
-		if (d->vcpus[i].thread_started)
-			hv_vcpu_kick(&d->vcpus[i]);
+		hv_vcpu_kick(&d->vcpus[i]);
 	pthread_kill(d->main_thread, SIGUSR2);
 }
 
@@ -182,7 +181,7 @@ static int create_vm(struct hv_domain *d)
 	return setup_transport(d);
 }
 
-static int init_state(struct hv_domain *d, struct hv_config *cfg, uint32_t domid)
+int hv_domain_init(struct hv_domain *d, struct hv_config *cfg, uint32_t domid)
 {
 	pthread_condattr_t ca;
 
@@ -212,7 +211,7 @@ static int init_state(struct hv_domain *d, struct hv_config *cfg, uint32_t domid
 
 int hv_domain_create(struct hv_domain *d, struct hv_config *cfg, uint32_t domid)
 {
-	int err = init_state(d, cfg, domid);
+	int err = hv_domain_init(d, cfg, domid);
 
 	if (err)
 		goto err_destroy;

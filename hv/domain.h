@@ -63,7 +63,7 @@ struct hv_vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool thread_started;
+	_Atomic bool thread_started; /* read by kickers on other threads */
 
 	/* Below: protected by d->lock. */
 	bool up;                 /* brought up (Xen's !_VPF_down) */
@@ -106,6 +106,13 @@ struct hv_domain {
 };
 
 /*
+ * Sets up d's state for cfg with no VM, memory or vCPUs yet: the first step
+ * of hv_domain_create, and what tests of the hypercall layer build on.
+ * Returns 0 or -EINVAL (a cpuid policy does not parse, logged).
+ */
+int hv_domain_init(struct hv_domain *d, struct hv_config *cfg, uint32_t domid);
+
+/*
  * Creates the VM for cfg: KVM VM, RAM, in-kernel irqchip, hypercall
  * transport and the vCPUs (not started).  Returns 0 or -errno with a
  * message logged; on error everything made is released.
@@ -136,7 +143,10 @@ int hv_vcpus_start(struct hv_domain *d);
 /* Joins every vCPU thread (after hv_domain_stop). */
 void hv_vcpus_join(struct hv_domain *d);
 
-/* Interrupts v's KVM_RUN so that its thread looks at its requests. */
+/*
+ * Interrupts v's KVM_RUN so that its thread looks at its requests; a vCPU
+ * whose thread has not started finds them when it starts.
+ */
 void hv_vcpu_kick(struct hv_vcpu *v);
 
 /*

@@ -33,7 +33,9 @@ struct hv_kernel {
  * X+16" pair in the loaded text is overwritten with "out %eax,$0xe4; nop"
  * (ABI.md §1); an image with no such pair loads unpatched, one with several
  * is refused.  Returns 0, or -ENOEXEC (not a loadable image: bad magic, no
- * PVH entry note, malformed or truncated), -ERANGE (does not fit in RAM).
+ * PVH entry note, malformed or truncated), -ERANGE (does not fit in RAM),
+ * -EINVAL (unknown flags), -ENOMEM (no memory to decompress into).  A
+ * refused image leaves guest memory untouched.
  */
 int hv_load_kernel(struct hv_gmem *m, const uint8_t *buf, size_t len, unsigned flags,
 		   struct hv_kernel *k);

@@ -24,6 +24,8 @@ static void kick_handler(int sig)
 
 void hv_vcpu_kick(struct hv_vcpu *v)
 {
+	if (!v->thread_started)
+		return;
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(v->thread, KICK_SIGNAL);
 }
@@ -261,8 +263,7 @@ void hv_vcpus_join(struct hv_domain *d)
 {
 	/* Kick again: a vCPU started after the stop was first announced. */
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
-		if (d->vcpus[i].thread_started)
-			hv_vcpu_kick(&d->vcpus[i]);
+		hv_vcpu_kick(&d->vcpus[i]);
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i].thread_started)
 			pthread_join(d->vcpus[i].thread, NULL);

@@ -1,0 +1,26 @@
+/*
+ * A domain with guest memory and vCPUs but no KVM VM, for unit tests and
+ * fuzzers of the hypercall layer.  Each vCPU has a kvm_run of its own whose
+ * s.regs the test fills to choose the paging mode hypercalls see.
+ */
+#ifndef TESTS_FAKE_DOMAIN_H
+#define TESTS_FAKE_DOMAIN_H
+
+#include "domain.h"
+
+struct fake_domain {
+	struct hv_config cfg;
+	struct hv_domain d;
+};
+
+/*
+ * Builds f with ram_mib MiB of RAM, nr_vcpus vCPUs (vCPU 0 up), the boot
+ * memory map, and stdout as the console.  SIGUSR2 (the stop notice) is
+ * blocked in the calling thread.  Returns 0 or -errno.
+ */
+int fake_domain_init(struct fake_domain *f, uint64_t ram_mib, unsigned nr_vcpus);
+
+/* Releases everything fake_domain_init made. */
+void fake_domain_destroy(struct fake_domain *f);
+
+#endif
