@@ -21,10 +21,6 @@
 #define HV_ACPI_GPA 0xe0000ULL
 #define HV_ACPI_END 0x100000ULL
 
-#define HV_E820_RAM 1
-#define HV_E820_RESERVED 2
-#define HV_E820_ACPI 3
-
 /* What goes into hvm_start_info. */
 struct hv_boot_layout {
 	const char *cmdline;     /* may be NULL */

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "console.h"
 #include "cpuid.h"
+#include "e820.h"
 #include "gmem.h"
 
 /* The MSR through which the guest asks for the hypercall page. */
@@ -46,14 +47,6 @@ enum hv_stop {
 	HV_STOP_DESTROY = 100, /* by the operator (signal) */
 	HV_STOP_ERROR = 101,   /* a hypervisor failure */
 };
-
-/* An e820 entry as XENMEM_memory_map writes them (packed, 20 bytes). */
-struct hv_e820 {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-} __attribute__((packed));
-_Static_assert(sizeof(struct hv_e820) == 20, "e820 entry is 20 bytes");
 
 struct hv_domain;
 

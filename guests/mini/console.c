@@ -71,12 +71,9 @@ void console_write(const char *s, size_t n)
 
 void kprintf(const char *fmt, ...)
 {
-	char buf[256];
 	va_list ap;
-	size_t n;
 
 	va_start(ap, fmt);
-	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	fmt_vprint(console_write, fmt, ap);
 	va_end(ap);
-	console_write(buf, n);
 }

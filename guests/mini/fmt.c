@@ -161,3 +161,10 @@ size_t fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+void fmt_vprint(void (*out)(const char *s, size_t n), const char *fmt, va_list ap)
+{
+	char buf[256];
+
+	out(buf, fmt_vsnprintf(buf, sizeof(buf), fmt, ap));
+}

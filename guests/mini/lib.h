@@ -44,6 +44,9 @@ bool parse_u64(const char **s, uint64_t *out);
  */
 size_t fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
+/* Formats into a 256-byte buffer (see fmt_vsnprintf) and hands it to out. */
+void fmt_vprint(void (*out)(const char *s, size_t n), const char *fmt, va_list ap);
+
 /* As fmt_vsnprintf, with the arguments inline. */
 __attribute__((format(printf, 3, 4))) size_t fmt_snprintf(char *buf, size_t size,
 							  const char *fmt, ...);

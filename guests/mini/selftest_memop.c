@@ -2,6 +2,8 @@
  * selftest: memory_op.  The memory map as Xen reports it, the reservation
  * counts, and moving shared_info into RAM and then into a hole.
  */
+/* XENMEM_memory_map fills entries in the BIOS E820 format. */
+#include "../../hv/e820.h"
 #include "xen_abi.h"
 
 #include "hcall.h"
@@ -15,14 +17,6 @@
 #define MAX_E820 32
 #define PROBE_VALUE 0x7465726e2d6d696eULL
 
-/* XENMEM_memory_map fills entries in the BIOS E820 format; Xen's headers do not define it. */
-struct e820_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct e820_entry) == 20, "E820 entry layout");
 _Static_assert(sizeof(struct shared_info) <= PAGE_SIZE - sizeof(uint64_t),
 	       "the probe word lies past struct shared_info");
 
@@ -32,7 +26,7 @@ static uint8_t shared_info_ram[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static void check_memory_map(struct selftest *t)
 {
 	const struct kernel *k = t->k;
-	struct e820_entry map[MAX_E820];
+	struct hv_e820 map[MAX_E820];
 	struct xen_memory_map mm = { .nr_entries = MAX_E820 };
 	long rc;
 	bool same;

@@ -88,12 +88,9 @@ static void sys_write(const char *s, size_t n)
 
 void uprintf(const char *fmt, ...)
 {
-	char buf[256];
 	va_list ap;
-	size_t n;
 
 	va_start(ap, fmt);
-	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	fmt_vprint(sys_write, fmt, ap);
 	va_end(ap);
-	sys_write(buf, n);
 }
