@@ -11,6 +11,7 @@
  * operators share files between xl and tern.
  */
 #include "config.h"
+#include "config_int.h"
 
 #include "cpuid.h"
 #include "log.h"
@@ -23,69 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/*
- * Real files are a few hundred bytes; a megabyte is a mistake.  The limit
- * bounds the parser's time and memory on whatever it is given.
- */
-#define MAX_TEXT (1024 * 1024)
-
-/* Names and other user text are cut short in messages. */
-#define SHOWN 64
-
-struct pos {
-	unsigned line, col; /* 1-based; columns count bytes */
-};
-
-enum tok {
-	T_EOF, T_NEWLINE, T_SEMI, T_EQ, T_PLUSEQ, T_LBRACK, T_RBRACK, T_COMMA,
-	T_IDENT, T_NUMBER, T_STRING,
-};
-
-static const char *const tok_names[] = {
-	[T_EOF] = "the end of the file", [T_NEWLINE] = "the end of the line",
-	[T_SEMI] = "';'", [T_EQ] = "'='", [T_PLUSEQ] = "'+='", [T_LBRACK] = "'['",
-	[T_RBRACK] = "']'", [T_COMMA] = "','", [T_IDENT] = "a name",
-	[T_NUMBER] = "a number", [T_STRING] = "a string",
-};
-
-/* A string or a number, where it starts. */
-struct atom {
-	struct pos pos;
-	char *str; /* owned; NULL for a number */
-	uint64_t num;
-};
-
-/* A setting's value: one atom, or a list of them. */
-struct value {
-	struct pos pos;
-	bool is_list;
-	struct atom *atoms;
-	size_t n, cap;
-};
-
-struct parser {
-	struct hv_config *c;
-	const char *file; /* name in messages; NULL for hv_config_set */
-	const char *dir;  /* prefix for relative paths ("dir/"), or NULL */
-	const char *text;
-	size_t len, off;
-	struct pos at; /* of text[off] */
-
-	/* The current token. */
-	enum tok tok;
-	struct pos tok_pos;
-	const char *tok_start;
-	size_t tok_len;
-	char *tok_str; /* T_STRING: decoded, owned until an atom takes it */
-	uint64_t tok_num;
-
-	bool append;       /* the current setting is "+=" */
-	char *extra;       /* "extra", which becomes cmdline at the end */
-	bool have_cmdline; /* "cmdline" was set: it wins over "extra" */
-	char *err;
-	size_t errlen;
-};
 
 static const char default_name[] = "domain";
 
@@ -101,326 +39,6 @@ static const char *const xl_only_actions[] = {
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static int shown(size_t len)
-{
-	return len > SHOWN ? SHOWN : (int)len;
-}
-
-static int verror(char *err, size_t errlen, const char *file, struct pos at, const char *fmt,
-		  va_list ap)
-{
-	char msg[512];
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (file)
-		snprintf(err, errlen, "%s:%u:%u: %s", file, at.line, at.col, msg);
-	else
-		snprintf(err, errlen, "%s", msg);
-	return -EINVAL;
-}
-
-/* Writes "FILE:LINE:COL: message" (just the message for options). */
-static int fail(struct parser *p, struct pos at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct parser *p, struct pos at, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = verror(p->err, p->errlen, p->file, at, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-static int nomem(struct parser *p)
-{
-	fail(p, p->tok_pos, "out of memory");
-	return -ENOMEM;
-}
-
-/* The position of a byte on the line being read. */
-static struct pos here(const struct parser *p, const char *at)
-{
-	return (struct pos){ p->at.line, p->at.col + (unsigned)(at - (p->text + p->off)) };
-}
-
-static void advance(struct parser *p, size_t n)
-{
-	p->off += n;
-	p->at.col += n;
-}
-
-/* Refuses what the lexer should never see: NUL bytes and huge input. */
-static int check_text(struct parser *p)
-{
-	const char *nul, *line;
-
-	if (p->len > MAX_TEXT)
-		return fail(p, p->at, "the file is too large (%zu bytes, at most %d)", p->len,
-			    MAX_TEXT);
-	nul = memchr(p->text, '\0', p->len);
-	if (!nul)
-		return 0;
-	for (line = p->text; line < nul; line++)
-		if (*line == '\n')
-			p->at = (struct pos){ p->at.line + 1, 1 };
-		else
-			p->at.col++;
-	return fail(p, p->at, "NUL byte in the file");
-}
-
-/* The value of a hex digit, or 16 if c is not one. */
-static unsigned hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return 16;
-}
-
-/* Reads a number: decimal, or hex after 0x.  Returns NULL or what is wrong. */
-static const char *parse_number(const char *s, size_t len, uint64_t *out)
-{
-	unsigned base = 10;
-	uint64_t v = 0;
-	size_t i = 0;
-
-	if (len > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		i = 2;
-	} else if (len > 1 && s[0] == '0') {
-		/* xl would read it as octal: refuse rather than differ */
-		return "has a leading zero (octal is not supported)";
-	}
-	if (i == len)
-		return "is not a number";
-	for (; i < len; i++) {
-		unsigned d = hex_digit(s[i]);
-
-		if (d >= base)
-			return "is not a number";
-		if (v > (UINT64_MAX - d) / base)
-			return "is too large";
-		v = v * base + d;
-	}
-	*out = v;
-	return NULL;
-}
-
-static bool is_word_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.';
-}
-
-/*
- * Decodes the n bytes of a quoted string's body at s into out.  The caller
- * has checked that no backslash is the body's last byte.
- */
-static int unescape(struct parser *p, const char *s, size_t n, char *out)
-{
-	static const char from[] = "abfnrtv\\\"'", to[] = "\a\b\f\n\r\t\v\\\"'";
-	const char *end = s + n, *e;
-
-	while (s < end) {
-		if (*s != '\\') {
-			*out++ = *s++;
-		} else if (s[1] == 'x') {
-			if (end - s < 4 || hex_digit(s[2]) > 15 || hex_digit(s[3]) > 15)
-				return fail(p, here(p, s), "\\x needs two hex digits");
-			if (s[2] == '0' && s[3] == '0')
-				return fail(p, here(p, s), "\\x00 would end the string");
-			*out++ = (char)(hex_digit(s[2]) << 4 | hex_digit(s[3]));
-			s += 4;
-		} else if (s[1] && (e = strchr(from, s[1]))) {
-			*out++ = to[e - from];
-			s += 2;
-		} else {
-			return fail(p, here(p, s), "unknown escape sequence '\\%c'", s[1]);
-		}
-	}
-	*out = '\0';
-	return 0;
-}
-
-/* A string ends on the line it starts, as in xl. */
-static int lex_string(struct parser *p)
-{
-	const char *s = p->text + p->off;
-	size_t max = p->len - p->off, end = 1;
-	int r;
-
-	while (end < max && s[end] != s[0] && s[end] != '\n')
-		end += (s[end] == '\\' && end + 1 < max && s[end + 1] != '\n') ? 2 : 1;
-	if (end >= max || s[end] != s[0])
-		return fail(p, p->at, "unterminated string (strings end on the line they start)");
-	p->tok_str = malloc(end);
-	if (!p->tok_str)
-		return nomem(p);
-	r = unescape(p, s + 1, end - 1, p->tok_str);
-	if (r)
-		return r;
-	p->tok = T_STRING;
-	advance(p, end + 1);
-	return 0;
-}
-
-static int lex_word(struct parser *p)
-{
-	const char *s = p->text + p->off, *why;
-	size_t n = 1;
-
-	while (p->off + n < p->len && is_word_char(s[n]))
-		n++;
-	p->tok_len = n;
-	if (*s >= '0' && *s <= '9') {
-		why = parse_number(s, n, &p->tok_num);
-		if (why)
-			return fail(p, p->at, "\"%.*s\" %s", shown(n), s, why);
-		p->tok = T_NUMBER;
-	} else {
-		p->tok = T_IDENT;
-	}
-	advance(p, n);
-	return 0;
-}
-
-static void skip_blanks(struct parser *p)
-{
-	while (p->off < p->len) {
-		const char *s = p->text + p->off, *nl;
-
-		if (*s == ' ' || *s == '\t' || *s == '\r') {
-			advance(p, 1);
-		} else if (*s == '#') {
-			nl = memchr(s, '\n', p->len - p->off);
-			advance(p, nl ? (size_t)(nl - s) : p->len - p->off);
-		} else {
-			break;
-		}
-	}
-}
-
-/* Reads the next token, freeing the current one's string if nobody took it. */
-static int lex(struct parser *p)
-{
-	static const char punct[] = "\n;=[],";
-	static const enum tok punct_tok[] = {
-		T_NEWLINE, T_SEMI, T_EQ, T_LBRACK, T_RBRACK, T_COMMA,
-	};
-	const char *s, *q;
-
-	free(p->tok_str);
-	p->tok_str = NULL;
-	skip_blanks(p);
-	p->tok_pos = p->at;
-	p->tok_start = s = p->text + p->off;
-	if (p->off == p->len) {
-		p->tok = T_EOF;
-	} else if (*s && (q = strchr(punct, *s))) {
-		p->tok = punct_tok[q - punct];
-		advance(p, 1);
-		if (p->tok == T_NEWLINE)
-			p->at = (struct pos){ p->at.line + 1, 1 };
-	} else if (*s == '+' && p->off + 1 < p->len && s[1] == '=') {
-		p->tok = T_PLUSEQ;
-		advance(p, 2);
-	} else if (*s == '"' || *s == '\'') {
-		return lex_string(p);
-	} else if (is_word_char(*s) && *s != '.') {
-		return lex_word(p);
-	} else if (*s > ' ' && *s < 0x7f) {
-		return fail(p, p->at, "unexpected character '%c'", *s);
-	} else {
-		return fail(p, p->at, "unexpected byte 0x%02x", (unsigned char)*s);
-	}
-	return 0;
-}
-
-/* Values */
-
-static void value_free(struct value *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->n; i++)
-		free(v->atoms[i].str);
-	free(v->atoms);
-}
-
-/* Moves the current token (a string or a number) into a new atom of v. */
-static int take_atom(struct parser *p, struct value *v)
-{
-	struct atom *a;
-
-	if (p->tok == T_LBRACK)
-		return fail(p, p->tok_pos, "lists cannot be nested");
-	if (p->tok != T_STRING && p->tok != T_NUMBER)
-		return fail(p, p->tok_pos, "expected a value, found %s", tok_names[p->tok]);
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? 2 * v->cap : 4;
-
-		a = realloc(v->atoms, cap * sizeof(*a));
-		if (!a)
-			return nomem(p);
-		v->atoms = a;
-		v->cap = cap;
-	}
-	a = &v->atoms[v->n++];
-	*a = (struct atom){ .pos = p->tok_pos, .str = p->tok_str, .num = p->tok_num };
-	p->tok_str = NULL;
-	return lex(p);
-}
-
-static int skip_newlines(struct parser *p)
-{
-	int r = 0;
-
-	while (!r && p->tok == T_NEWLINE)
-		r = lex(p);
-	return r;
-}
-
-/* "[ v, v, ... ]": newlines may follow '[', values and commas. */
-static int parse_list(struct parser *p, struct value *v)
-{
-	bool need_comma = false;
-	int r;
-
-	v->is_list = true;
-	for (r = lex(p); !r; ) {
-		r = skip_newlines(p);
-		if (r)
-			break;
-		if (p->tok == T_EOF)
-			return fail(p, v->pos,
-				    "unterminated list (no ']' before the end of the file)");
-		if (p->tok == T_RBRACK)
-			return lex(p);
-		if (!need_comma) {
-			r = take_atom(p, v);
-			need_comma = true;
-		} else if (p->tok == T_COMMA) {
-			r = lex(p);
-			need_comma = false;
-		} else {
-			return fail(p, p->tok_pos, "expected ',' or ']' in the list, found %s",
-				    tok_names[p->tok]);
-		}
-	}
-	return r;
-}
-
-static int parse_value(struct parser *p, struct value *v)
-{
-	v->pos = p->tok_pos;
-	if (p->tok == T_LBRACK)
-		return parse_list(p, v);
-	return take_atom(p, v);
-}
 
 /* Handlers */
 
@@ -447,9 +65,9 @@ static void *field(struct parser *p, const struct key *k)
 static int get_string(struct parser *p, const struct key *k, struct value *v, char **out)
 {
 	if (v->is_list)
-		return fail(p, v->pos, "%s: expected a string, not a list", k->name);
+		return hv__config_fail(p, v->pos, "%s: expected a string, not a list", k->name);
 	if (!v->atoms[0].str)
-		return fail(p, v->pos, "%s: expected a string, not a number", k->name);
+		return hv__config_fail(p, v->pos, "%s: expected a string, not a number", k->name);
 	*out = v->atoms[0].str;
 	return 0;
 }
@@ -468,12 +86,13 @@ static int get_number(struct parser *p, const struct key *k, const struct value 
 		      uint64_t max, uint64_t *out)
 {
 	if (v->is_list)
-		return fail(p, v->pos, "%s: expected a number, not a list", k->name);
+		return hv__config_fail(p, v->pos, "%s: expected a number, not a list", k->name);
 	if (v->atoms[0].str)
-		return fail(p, v->pos, "%s: expected a number, not a string", k->name);
+		return hv__config_fail(p, v->pos, "%s: expected a number, not a string", k->name);
 	if (v->atoms[0].num < 1 || v->atoms[0].num > max)
-		return fail(p, v->pos, "%s: %llu is out of range (1 to %llu)", k->name,
-			    (unsigned long long)v->atoms[0].num, (unsigned long long)max);
+		return hv__config_fail(p, v->pos, "%s: %llu is out of range (1 to %llu)", k->name,
+				       (unsigned long long)v->atoms[0].num,
+				       (unsigned long long)max);
 	*out = v->atoms[0].num;
 	return 0;
 }
@@ -497,7 +116,7 @@ static int store(struct parser *p, char **dst, char *s)
 		cat = concat(*dst, s);
 		free(s);
 		if (!cat)
-			return nomem(p);
+			return hv__config_nomem(p);
 		s = cat;
 	}
 	free(*dst);
@@ -513,7 +132,7 @@ static int take_nonempty(struct parser *p, const struct key *k, struct value *v,
 	if (r || **out)
 		return r;
 	free(*out);
-	return fail(p, v->pos, "%s: must not be empty", k->name);
+	return hv__config_fail(p, v->pos, "%s: must not be empty", k->name);
 }
 
 static int set_name(struct parser *p, const struct key *k, struct value *v)
@@ -541,7 +160,7 @@ static int set_path(struct parser *p, const struct key *k, struct value *v)
 		joined = concat(p->dir, s);
 		free(s);
 		if (!joined)
-			return nomem(p);
+			return hv__config_nomem(p);
 		s = joined;
 	}
 	return store(p, field(p, k), s);
@@ -600,9 +219,11 @@ static int set_type(struct parser *p, const struct key *k, struct value *v)
 	if (r || !strcmp(s, "pvh"))
 		return r;
 	if (!strcmp(s, "pv") || !strcmp(s, "hvm"))
-		return fail(p, v->pos, "type: \"%s\" is not supported, only \"pvh\" is", s);
-	return fail(p, v->pos, "type: unknown guest type \"%.*s\" (only \"pvh\" is supported)",
-		    shown(strlen(s)), s);
+		return hv__config_fail(p, v->pos,
+				       "type: \"%s\" is not supported, only \"pvh\" is", s);
+	return hv__config_fail(p, v->pos,
+			       "type: unknown guest type \"%.*s\" (only \"pvh\" is supported)",
+			       hv__config_shown(strlen(s)), s);
 }
 
 static int set_action(struct parser *p, const struct key *k, struct value *v)
@@ -621,10 +242,11 @@ static int set_action(struct parser *p, const struct key *k, struct value *v)
 		}
 	for (i = 0; i < ARRAY_SIZE(xl_only_actions); i++)
 		if (!strcmp(s, xl_only_actions[i]))
-			return fail(p, v->pos, "%s: \"%s\" is not supported "
-				    "(destroy, restart or preserve)", k->name, s);
-	return fail(p, v->pos, "%s: unknown action \"%.*s\" (destroy, restart or preserve)",
-		    k->name, shown(strlen(s)), s);
+			return hv__config_fail(p, v->pos, "%s: \"%s\" is not supported "
+					       "(destroy, restart or preserve)", k->name, s);
+	return hv__config_fail(p, v->pos,
+			       "%s: unknown action \"%.*s\" (destroy, restart or preserve)",
+			       k->name, hv__config_shown(strlen(s)), s);
 }
 
 /* Checks that a policy parses, so that mistakes point into the file. */
@@ -635,12 +257,12 @@ static int check_policy(struct parser *p, const struct atom *a)
 	int r;
 
 	if (!a->str)
-		return fail(p, a->pos, "cpuid: expected a string, not a number");
+		return hv__config_fail(p, a->pos, "cpuid: expected a string, not a number");
 	r = hv_cpuid_policy_parse(&policy, a->str, msg, sizeof(msg));
 	hv_cpuid_policy_free(&policy);
 	if (r == -ENOMEM)
-		return nomem(p);
-	return r ? fail(p, a->pos, "cpuid: %s", msg) : 0;
+		return hv__config_nomem(p);
+	return r ? hv__config_fail(p, a->pos, "cpuid: %s", msg) : 0;
 }
 
 static void free_cpuid(struct hv_config *c)
@@ -674,7 +296,7 @@ static int set_cpuid(struct parser *p, const struct key *k, struct value *v)
 		return 0;
 	grown = realloc(c->cpuid, (c->nr_cpuid + v->n) * sizeof(*grown));
 	if (!grown)
-		return nomem(p);
+		return hv__config_nomem(p);
 	c->cpuid = grown;
 	for (i = 0; i < v->n; i++) {
 		c->cpuid[c->nr_cpuid++] = v->atoms[i].str;
@@ -720,11 +342,12 @@ static int apply(struct parser *p, const char *name, size_t len, struct pos at,
 
 	if (!k) {
 		log_warnx("%s:%u:%u: unknown key \"%.*s\" ignored", p->file, at.line, at.col,
-			  shown(len), name);
+			  hv__config_shown(len), name);
 		return 0;
 	}
 	if (p->append && !(k->flags & K_APPEND))
-		return fail(p, at, "%s: '+=' works only with cmdline, extra and cpuid", k->name);
+		return hv__config_fail(p, at, "%s: '+=' works only with cmdline, extra and cpuid",
+				       k->name);
 	return k->set(p, k, v);
 }
 
@@ -735,23 +358,25 @@ static int parse_setting(struct parser *p)
 	size_t len = p->tok_len;
 	struct pos at = p->tok_pos;
 	struct value v = { 0 };
-	int r = lex(p);
+	int r = hv__config_lex(p);
 
 	if (r)
 		return r;
 	if (p->tok != T_EQ && p->tok != T_PLUSEQ)
-		return fail(p, p->tok_pos, "expected '=' or '+=' after \"%.*s\", found %s",
-			    shown(len), name, tok_names[p->tok]);
+		return hv__config_fail(p, p->tok_pos,
+				       "expected '=' or '+=' after \"%.*s\", found %s",
+				       hv__config_shown(len), name, hv__config_tok_name(p->tok));
 	p->append = p->tok == T_PLUSEQ;
-	r = lex(p);
+	r = hv__config_lex(p);
 	if (!r)
-		r = parse_value(p, &v);
+		r = hv__config_parse_value(p, &v);
 	if (!r && p->tok != T_NEWLINE && p->tok != T_SEMI && p->tok != T_EOF)
-		r = fail(p, p->tok_pos, "expected the end of the line or ';' after the value, "
-			 "found %s", tok_names[p->tok]);
+		r = hv__config_fail(p, p->tok_pos,
+				    "expected the end of the line or ';' after the value, "
+				    "found %s", hv__config_tok_name(p->tok));
 	if (!r)
 		r = apply(p, name, len, at, &v);
-	value_free(&v);
+	hv__config_value_free(&v);
 	return r;
 }
 
@@ -774,17 +399,18 @@ static int parse_text(struct hv_config *c, const char *file, const char *dir, co
 		.c = c, .file = file ? file : "(config)", .dir = dir, .text = text, .len = len,
 		.at = { 1, 1 }, .err = err, .errlen = errlen,
 	};
-	int r = check_text(&p);
+	int r = hv__config_check_text(&p);
 
 	if (!r)
-		r = lex(&p);
+		r = hv__config_lex(&p);
 	while (!r && p.tok != T_EOF) {
 		if (p.tok == T_NEWLINE || p.tok == T_SEMI)
-			r = lex(&p);
+			r = hv__config_lex(&p);
 		else if (p.tok == T_IDENT)
 			r = parse_setting(&p);
 		else
-			r = fail(&p, p.tok_pos, "expected a key, found %s", tok_names[p.tok]);
+			r = hv__config_fail(&p, p.tok_pos, "expected a key, found %s",
+					    hv__config_tok_name(p.tok));
 	}
 	free(p.tok_str);
 	finish(&p);
@@ -910,14 +536,15 @@ int hv_config_set(struct hv_config *c, const char *key, const char *value, char 
 	int r;
 
 	if (!k)
-		return fail(&p, v.pos, "unknown key \"%.*s\"", shown(strlen(key)), key);
+		return hv__config_fail(&p, v.pos, "unknown key \"%.*s\"",
+				       hv__config_shown(strlen(key)), key);
 	if (k->flags & K_NUMBER) {
-		why = parse_number(value, strlen(value), &a.num);
+		why = hv__config_parse_number(value, strlen(value), &a.num);
 		if (why)
-			return fail(&p, v.pos, "%s: \"%.*s\" %s", key, shown(strlen(value)), value,
-				    why);
+			return hv__config_fail(&p, v.pos, "%s: \"%.*s\" %s", key,
+					       hv__config_shown(strlen(value)), value, why);
 	} else if (!(a.str = strdup(value))) {
-		return nomem(&p);
+		return hv__config_nomem(&p);
 	}
 	r = k->set(&p, k, &v);
 	free(a.str);
@@ -933,7 +560,7 @@ static int check_error(char *err, size_t errlen, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = verror(err, errlen, NULL, (struct pos){ 0, 0 }, fmt, ap);
+	r = hv__config_verror(err, errlen, NULL, (struct pos){ 0, 0 }, fmt, ap);
 	va_end(ap);
 	return r;
 }

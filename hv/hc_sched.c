@@ -14,6 +14,7 @@
 
 /* Xen refuses to poll more ports than this at once. */
 #define MAX_POLL_PORTS 128
+#define POLL_RECHECK_NS 10000000ULL
 
 /* struct sched_poll as a 32-bit guest lays it out. */
 struct sched_poll32 {
@@ -68,30 +69,35 @@ static bool any_pending(struct hv_domain *d, const evtchn_port_t *ports, unsigne
 	return false;
 }
 
-/* Waits until a port is pending, the domain stops, or timeout (system ns). */
+/*
+ * Waits until a port is pending, the domain stops, or timeout (system ns; 0
+ * for none).  Nothing signals a port yet, so the ports are looked at again
+ * every POLL_RECHECK_NS.
+ */
 static void poll_wait(struct hv_domain *d, const evtchn_port_t *ports, unsigned n,
 		      uint64_t timeout)
 {
-	pthread_mutex_lock(&d->lock);
-	while (d->stop == HV_STOP_NONE) {
-		uint64_t now = hv_domain_time_ns(d);
+	for (;;) {
+		uint64_t now = hv_domain_time_ns(d), wait = POLL_RECHECK_NS;
 		struct timespec ts;
+		bool stopped;
 
-		pthread_mutex_unlock(&d->lock);
 		if (any_pending(d, ports, n) || (timeout && now >= timeout))
 			return;
-		pthread_mutex_lock(&d->lock);
+		if (timeout && timeout - now < wait)
+			wait = timeout - now;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		/* Wake at least every 10 ms to look at the ports again. */
-		uint64_t wait = timeout ? timeout - now : 10000000;
-		if (wait > 10000000)
-			wait = 10000000;
 		ts.tv_nsec += (long)wait;
 		ts.tv_sec += ts.tv_nsec / 1000000000;
 		ts.tv_nsec %= 1000000000;
-		pthread_cond_timedwait(&d->cond, &d->lock, &ts);
+		pthread_mutex_lock(&d->lock);
+		stopped = d->stop != HV_STOP_NONE;
+		if (!stopped)
+			pthread_cond_timedwait(&d->cond, &d->lock, &ts);
+		pthread_mutex_unlock(&d->lock);
+		if (stopped)
+			return;
 	}
-	pthread_mutex_unlock(&d->lock);
 }
 
 static long poll(struct hv_vcpu *v, const struct hv_hcall *c)
