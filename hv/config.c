@@ -50,6 +50,8 @@ struct key {
 	set_fn *set;
 	size_t off; /* of the field, for handlers that several keys share */
 	unsigned flags;
+	/* For list keys: checks one element, so that errors point into the file. */
+	int (*check)(struct parser *p, const struct atom *a);
 };
 
 #define K_NUMBER 1 /* hv_config_set reads the option as a number */
@@ -254,52 +256,49 @@ static int check_policy(struct parser *p, const struct atom *a)
 {
 	struct hv_cpuid_policy policy = { 0 };
 	char msg[256];
-	int r;
+	int r = hv_cpuid_policy_parse(&policy, a->str, msg, sizeof(msg));
 
-	if (!a->str)
-		return hv__config_fail(p, a->pos, "cpuid: expected a string, not a number");
-	r = hv_cpuid_policy_parse(&policy, a->str, msg, sizeof(msg));
 	hv_cpuid_policy_free(&policy);
 	if (r == -ENOMEM)
 		return hv__config_nomem(p);
 	return r ? hv__config_fail(p, a->pos, "cpuid: %s", msg) : 0;
 }
 
-static void free_cpuid(struct hv_config *c)
+static void free_list(struct hv_strlist *l)
 {
-	size_t i;
-
-	for (i = 0; i < c->nr_cpuid; i++)
-		free(c->cpuid[i]);
-	free(c->cpuid);
-	c->cpuid = NULL;
-	c->nr_cpuid = 0;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }
 
-/* A string or a list of strings, each one policy. */
-static int set_cpuid(struct parser *p, const struct key *k, struct value *v)
+/* A string or a list of strings, each checked by the key's check function. */
+static int set_list(struct parser *p, const struct key *k, struct value *v)
 {
-	struct hv_config *c = p->c;
+	struct hv_strlist *l = field(p, k);
 	char **grown;
 	size_t i;
 	int r;
 
-	(void)k;
 	for (i = 0; i < v->n; i++) {
-		r = check_policy(p, &v->atoms[i]);
+		if (!v->atoms[i].str)
+			return hv__config_fail(p, v->atoms[i].pos, "%s: expected a string, not a number",
+					       k->name);
+		r = k->check ? k->check(p, &v->atoms[i]) : 0;
 		if (r)
 			return r;
 	}
 	if (!p->append)
-		free_cpuid(c);
+		free_list(l);
 	if (!v->n)
 		return 0;
-	grown = realloc(c->cpuid, (c->nr_cpuid + v->n) * sizeof(*grown));
+	grown = realloc(l->v, (l->n + v->n) * sizeof(*grown));
 	if (!grown)
 		return hv__config_nomem(p);
-	c->cpuid = grown;
+	l->v = grown;
 	for (i = 0; i < v->n; i++) {
-		c->cpuid[c->nr_cpuid++] = v->atoms[i].str;
+		l->v[l->n++] = v->atoms[i].str;
 		v->atoms[i].str = NULL;
 	}
 	return 0;
@@ -308,19 +307,22 @@ static int set_cpuid(struct parser *p, const struct key *k, struct value *v)
 #define FIELD(f) offsetof(struct hv_config, f)
 
 static const struct key keys[] = {
-	{ "name", set_name, 0, 0 },
-	{ "type", set_type, 0, 0 },
-	{ "kernel", set_path, FIELD(kernel), 0 },
-	{ "ramdisk", set_path, FIELD(ramdisk), 0 },
-	{ "cmdline", set_cmdline, 0, K_APPEND },
-	{ "extra", set_extra, 0, K_APPEND },
-	{ "memory", set_memory, 0, K_NUMBER },
-	{ "maxmem", set_maxmem, 0, K_NUMBER },
-	{ "vcpus", set_vcpus, 0, K_NUMBER },
-	{ "cpuid", set_cpuid, 0, K_APPEND | K_LIST },
-	{ "on_poweroff", set_action, FIELD(on_poweroff), 0 },
-	{ "on_reboot", set_action, FIELD(on_reboot), 0 },
-	{ "on_crash", set_action, FIELD(on_crash), 0 },
+	{ "name", set_name, 0, 0, NULL },
+	{ "type", set_type, 0, 0, NULL },
+	{ "kernel", set_path, FIELD(kernel), 0, NULL },
+	{ "ramdisk", set_path, FIELD(ramdisk), 0, NULL },
+	{ "cmdline", set_cmdline, 0, K_APPEND, NULL },
+	{ "extra", set_extra, 0, K_APPEND, NULL },
+	{ "memory", set_memory, 0, K_NUMBER, NULL },
+	{ "maxmem", set_maxmem, 0, K_NUMBER, NULL },
+	{ "vcpus", set_vcpus, 0, K_NUMBER, NULL },
+	{ "cpuid", set_list, FIELD(cpuid), K_APPEND | K_LIST, check_policy },
+	{ "xenstore_socket", set_path, FIELD(xenstore_socket), 0, NULL },
+	{ "console_socket", set_path, FIELD(console_socket), 0, NULL },
+	{ "console_log", set_path, FIELD(console_log), 0, NULL },
+	{ "on_poweroff", set_action, FIELD(on_poweroff), 0, NULL },
+	{ "on_reboot", set_action, FIELD(on_reboot), 0, NULL },
+	{ "on_crash", set_action, FIELD(on_crash), 0, NULL },
 };
 
 static const struct key *find_key(const char *name, size_t len)
@@ -440,7 +442,11 @@ void hv_config_free(struct hv_config *c)
 	free(c->kernel);
 	free(c->ramdisk);
 	free(c->cmdline);
-	free_cpuid(c);
+	free_list(&c->cpuid);
+	free_list(&c->disks);
+	free(c->xenstore_socket);
+	free(c->console_socket);
+	free(c->console_log);
 	hv_config_init(c);
 }
 

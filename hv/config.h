@@ -15,6 +15,12 @@ enum hv_action {
 	HV_ACTION_PRESERVE,
 };
 
+/* A list of strings, each owned by the list. */
+struct hv_strlist {
+	char **v;
+	size_t n;
+};
+
 struct hv_config {
 	char *name;       /* "name"; default "domain" */
 	char *kernel;     /* "kernel": path */
@@ -23,8 +29,11 @@ struct hv_config {
 	uint64_t memory;  /* "memory", MiB; default 128 */
 	uint64_t maxmem;  /* "maxmem", MiB; 0 (default): as memory; never < memory */
 	unsigned vcpus;   /* "vcpus"; default 1; 1..HV_CONFIG_MAX_VCPUS */
-	char **cpuid;     /* "cpuid": each string is one policy (see cpuid.h) */
-	size_t nr_cpuid;
+	struct hv_strlist cpuid; /* "cpuid": each string one policy (cpuid.h) */
+	struct hv_strlist disks; /* "disk": each string one xl disk spec */
+	char *xenstore_socket;   /* "xenstore_socket": path for dom0 clients */
+	char *console_socket;    /* "console_socket": path to attach a terminal */
+	char *console_log;       /* "console_log": file the console is copied to */
 	enum hv_action on_poweroff; /* default destroy */
 	enum hv_action on_reboot;   /* default restart */
 	enum hv_action on_crash;    /* default destroy */

@@ -198,10 +198,10 @@ int hv_domain_init(struct hv_domain *d, struct hv_config *cfg, uint32_t domid)
 	pthread_cond_init(&d->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	d->mem.ram_fd = d->mem.extra_fd = -1;
-	for (size_t i = 0; i < cfg->nr_cpuid; i++) {
+	for (size_t i = 0; i < cfg->cpuid.n; i++) {
 		char err[256];
 
-		if (hv_cpuid_policy_parse(&d->cpuid_policy, cfg->cpuid[i], err, sizeof(err))) {
+		if (hv_cpuid_policy_parse(&d->cpuid_policy, cfg->cpuid.v[i], err, sizeof(err))) {
 			log_warnx("cpuid: %s", err);
 			return -EINVAL;
 		}

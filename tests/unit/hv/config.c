@@ -82,8 +82,8 @@ static void dump(struct buf *b, const struct hv_config *c)
 	put(b, "memory=%llu\n", (unsigned long long)c->memory);
 	put(b, "maxmem=%llu\n", (unsigned long long)c->maxmem);
 	put(b, "vcpus=%u\n", c->vcpus);
-	for (i = 0; i < c->nr_cpuid; i++)
-		put_string(b, "cpuid", c->cpuid[i]);
+	for (i = 0; i < c->cpuid.n; i++)
+		put_string(b, "cpuid", c->cpuid.v[i]);
 	put(b, "on_poweroff=%s\n", hv_action_name(c->on_poweroff));
 	put(b, "on_reboot=%s\n", hv_action_name(c->on_reboot));
 	put(b, "on_crash=%s\n", hv_action_name(c->on_crash));
@@ -238,7 +238,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.maxmem, 0);
 	assert_int_equal(hv_config_maxmem(&c), 128);
 	assert_int_equal(c.vcpus, 1);
-	assert_int_equal(c.nr_cpuid, 0);
+	assert_int_equal(c.cpuid.n, 0);
 	assert_int_equal(c.on_poweroff, HV_ACTION_DESTROY);
 	assert_int_equal(c.on_reboot, HV_ACTION_RESTART);
 	assert_int_equal(c.on_crash, HV_ACTION_DESTROY);
@@ -272,8 +272,8 @@ static void test_set(void **state)
 	assert_int_equal(c.memory, 512);
 	assert_int_equal(hv_config_maxmem(&c), 512); /* follows memory */
 	assert_int_equal(c.vcpus, 128);
-	assert_int_equal(c.nr_cpuid, 2);
-	assert_string_equal(c.cpuid[1], "1:ecx=xxxxxxxxxxxxxxxxxx0xxxxxxxxxxxxx");
+	assert_int_equal(c.cpuid.n, 2);
+	assert_string_equal(c.cpuid.v[1], "1:ecx=xxxxxxxxxxxxxxxxxx0xxxxxxxxxxxxx");
 	assert_string_equal(c.cmdline, "console=hvc0");
 	assert_int_equal(c.on_crash, HV_ACTION_PRESERVE);
 
@@ -284,7 +284,7 @@ static void test_set(void **state)
 	assert_string_equal(c.cmdline, "quiet");
 	hv_config_free(&c);
 	assert_null(c.kernel);
-	assert_null(c.cpuid);
+	assert_null(c.cpuid.v);
 }
 
 static void test_set_errors(void **state)
@@ -322,7 +322,7 @@ static void test_set_error_keeps(void **state)
 	hv_config_init(&c);
 	assert_set(&c, "cpuid", "host,cx16=0");
 	assert_int_equal(hv_config_set(&c, "cpuid", "host,nope=0", err, sizeof(err)), -EINVAL);
-	assert_int_equal(c.nr_cpuid, 1);
+	assert_int_equal(c.cpuid.n, 1);
 	assert_int_equal(hv_config_set(&c, "memory", "0", err, sizeof(err)), -EINVAL);
 	assert_int_equal(c.memory, 128);
 	hv_config_free(&c);
