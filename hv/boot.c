@@ -32,6 +32,7 @@ unsigned hv_boot_memmap(struct hv_gmem *m, struct hv_e820 *out, unsigned max)
 	n = add_range(out, n, max, HV_LEGACY_HOLE_GPA, HV_ACPI_GPA, HV_E820_RESERVED);
 	n = add_range(out, n, max, HV_ACPI_GPA, HV_ACPI_END, HV_E820_ACPI);
 	n = add_range(out, n, max, HV_ACPI_END, low_end, HV_E820_RAM);
+	n = add_range(out, n, max, HV_SPECIAL_GPA, HV_SPECIAL_END, HV_E820_RESERVED);
 	n = add_range(out, n, max, HV_HIGHMEM_START, hv_gmem_ram_end(m), HV_E820_RAM);
 	return n;
 }

@@ -6,6 +6,9 @@
  *   0x8000 - 0x20000   hvm_start_info, module list, memory map, command line
  *   0xa0000 - 0xe0000  reserved (legacy video hole)
  *   0xe0000 - 0x100000 ACPI tables (RSDP first), e820 type ACPI
+ * and below 4 GiB, as Xen places them, the special pages (reserved):
+ *   0xfeffc000         PV console ring (HVM_PARAM_CONSOLE_PFN)
+ *   0xfeffd000         xenstore ring (HVM_PARAM_STORE_PFN)
  */
 #ifndef HV_BOOT_H
 #define HV_BOOT_H
@@ -20,6 +23,10 @@
 #define HV_LEGACY_HOLE_GPA 0xa0000ULL
 #define HV_ACPI_GPA 0xe0000ULL
 #define HV_ACPI_END 0x100000ULL
+#define HV_SPECIAL_GPA 0xfeffc000ULL
+#define HV_SPECIAL_END 0xff000000ULL
+#define HV_CONSOLE_GFN 0xfeffcULL
+#define HV_XENSTORE_GFN 0xfeffdULL
 
 /* What goes into hvm_start_info. */
 struct hv_boot_layout {

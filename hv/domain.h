@@ -18,6 +18,7 @@
 #include "config.h"
 #include "console.h"
 #include "cpuid.h"
+#include "device.h"
 #include "e820.h"
 #include "gmem.h"
 
@@ -49,6 +50,12 @@ enum hv_stop {
 };
 
 struct hv_domain;
+struct hv_evtchn;
+struct hv_gnttab;
+struct hv_xenstore;
+struct hv_pvcon;
+struct hv_blkback;
+struct hv_timer;
 
 struct hv_vcpu {
 	struct hv_domain *d;
@@ -66,6 +73,7 @@ struct hv_vcpu {
 	vcpu_hvm_context_t ctx;
 	uint64_t vcpu_info_gpa;  /* 0: still in shared_info (if there) */
 	uint8_t upcall_vector;   /* HVMOP_set_evtchn_upcall_vector; 0 none */
+	struct hv_timer *timer;  /* VCPUOP singleshot/periodic timers */
 };
 
 struct hv_domain {
@@ -84,6 +92,16 @@ struct hv_domain {
 	struct hv_vcpu *vcpus;
 	pthread_t main_thread;
 	uint64_t boot_ns;        /* CLOCK_MONOTONIC at creation */
+
+	/* The devices, each owned by the file that implements it. */
+	const struct hv_device *devices[HV_MAX_DEVICES];
+	unsigned nr_devices_up;
+	struct hv_evtchn *evtchn;
+	struct hv_gnttab *gnttab;
+	struct hv_xenstore *xs;
+	struct hv_pvcon *pvcon;
+	struct hv_blkback **disks;
+	unsigned nr_disks;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;     /* broadcast when stop is set */

@@ -48,6 +48,10 @@ static const struct option long_options[] = {
 	{ "vcpus", required_argument, NULL, 'n' },
 	{ "cpuid", required_argument, NULL, 'C' },
 	{ "name", required_argument, NULL, 'N' },
+	{ "disk", required_argument, NULL, 'D' },
+	{ "xenstore-socket", required_argument, NULL, 'X' },
+	{ "console-socket", required_argument, NULL, 'S' },
+	{ "console-log", required_argument, NULL, 'L' },
 	{ "domid", required_argument, NULL, 'd' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -69,6 +73,11 @@ static void usage(FILE *f)
 		"  --vcpus N         vCPUs (default 1)\n"
 		"  --cpuid POLICY    CPUID mask in xl.cfg cpuid= syntax (repeatable)\n"
 		"  --name NAME       domain name\n"
+		"  --disk SPEC       a disk in xl syntax, e.g. 'vdev=xvda,target=disk.img'\n"
+		"                    (repeatable)\n"
+		"  --xenstore-socket PATH  serve xenstore to dom0 clients on PATH\n"
+		"  --console-socket PATH   let a terminal attach to the console on PATH\n"
+		"  --console-log PATH      copy the console to PATH\n"
 		"  --domid N         domain id the guest sees (default %d)\n"
 		"  -v, --verbose     more messages (twice: debug)\n"
 		"Exit status: 0 powered off, 2 crashed, 3 rebooted (on_reboot=destroy),\n"
@@ -88,6 +97,10 @@ static const char *option_key(int c)
 	case 'n': return "vcpus";
 	case 'C': return "cpuid";
 	case 'N': return "name";
+	case 'D': return "disk";
+	case 'X': return "xenstore_socket";
+	case 'S': return "console_socket";
+	case 'L': return "console_log";
 	default: return NULL;
 	}
 }
@@ -211,6 +224,8 @@ static int run(struct hv_domain *d, const sigset_t *set)
 {
 	int err = hv_boot_setup(d);
 
+	if (!err)
+		err = hv_devices_init(d);
 	if (err)
 		return err;
 	err = hv_vcpus_start(d);
@@ -221,6 +236,7 @@ static int run(struct hv_domain *d, const sigset_t *set)
 	}
 	hv_domain_stop(d, HV_STOP_DESTROY);
 	hv_vcpus_join(d);
+	hv_devices_exit(d);
 	return err;
 }
 

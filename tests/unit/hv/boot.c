@@ -143,7 +143,7 @@ static void memmap_covers_ram(void **state)
 	(void)state;
 	assert_int_equal(hv_gmem_init(&m, HV_LOWMEM_LIMIT + 64 * MIB), 0);
 	n = hv_boot_memmap(&m, map, 8);
-	assert_true(n >= 4);
+	assert_int_equal(n, 6);
 	for (unsigned i = 0; i < n; i++) {
 		assert_true(map[i].addr >= prev_end);
 		prev_end = map[i].addr + map[i].size;
@@ -153,6 +153,8 @@ static void memmap_covers_ram(void **state)
 			assert_int_equal(map[i].addr, HV_ACPI_GPA);
 	}
 	assert_int_equal(ram, m.ram_size - (HV_ACPI_END - HV_LEGACY_HOLE_GPA));
+	assert_int_equal(map[4].addr, HV_SPECIAL_GPA);
+	assert_int_equal(map[4].type, HV_E820_RESERVED);
 	assert_int_equal(prev_end, HV_HIGHMEM_START + 64 * MIB);
 	assert_int_equal(hv_boot_memmap(&m, map, 2), 2);
 	hv_gmem_destroy(&m);
