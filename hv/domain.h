@@ -107,7 +107,9 @@ struct hv_domain {
 	pthread_cond_t cond;     /* broadcast when stop is set */
 	/* Below: protected by lock. */
 	enum hv_stop stop;
-	uint64_t shared_info_gpa; /* 0: not mapped */
+	uint64_t shared_info_gpa; /* 0: not mapped; read atomically elsewhere */
+	bool shinfo_compat;       /* shared_info in the 32-bit layout */
+	unsigned nr_pollers;      /* vCPUs in SCHEDOP_poll (atomic) */
 	uint64_t hvm_params[HVM_NR_PARAMS];
 	struct hv_e820 memmap[HV_MAX_MEMMAP];
 	unsigned nr_memmap;

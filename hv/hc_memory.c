@@ -5,6 +5,7 @@
 #include <xen/memory.h>
 
 #include "domain.h"
+#include "evtchn.h"
 #include "hypercall.h"
 #include "log.h"
 
@@ -111,8 +112,11 @@ static long set_memory_map(struct hv_vcpu *v, const struct hv_hcall *c)
 	return 0;
 }
 
-/* Places the shared_info page at gfn; its contents move with it. */
-static long map_shared_info(struct hv_vcpu *v, uint64_t gfn)
+/*
+ * Places the shared_info page at gfn; its contents move with it.  The
+ * caller's mode sets the page's layout (32- or 64-bit words).
+ */
+static long map_shared_info(struct hv_vcpu *v, uint64_t gfn, bool compat)
 {
 	struct hv_domain *d = v->d;
 	uint8_t page[HV_PAGE_SIZE];
@@ -130,7 +134,9 @@ static long map_shared_info(struct hv_vcpu *v, uint64_t gfn)
 	else if (hv_gmem_write(&d->mem, gpa, page, sizeof(page)))
 		err = -XEN_EFAULT;
 	else
-		d->shared_info_gpa = gpa;
+		__atomic_store_n(&d->shared_info_gpa, gpa, __ATOMIC_RELEASE);
+	if (!err)
+		hv_evtchn_set_layout(d, compat);
 out:
 	pthread_mutex_unlock(&d->lock);
 	if (!err)
@@ -160,7 +166,7 @@ static long add_to_physmap(struct hv_vcpu *v, const struct hv_hcall *c)
 	case XENMAPSPACE_shared_info:
 		if (x.idx != 0)
 			return -XEN_EINVAL;
-		return map_shared_info(v, x.gpfn);
+		return map_shared_info(v, x.gpfn, !c->long_mode);
 	case XENMAPSPACE_grant_table:
 		return hv_hcall_unknown(v, __HYPERVISOR_memory_op, 1000 + x.space);
 	default:

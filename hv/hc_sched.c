@@ -2,13 +2,13 @@
 #include <stdint.h>
 #include <errno.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <time.h>
 
 #include <xen/event_channel.h>
 #include <xen/sched.h>
 
 #include "domain.h"
+#include "evtchn.h"
 #include "hypercall.h"
 #include "log.h"
 
@@ -49,55 +49,32 @@ static long shutdown(struct hv_vcpu *v, uint64_t va)
 	}
 }
 
-/* True if any of the ports is pending in shared_info. */
-static bool any_pending(struct hv_domain *d, const evtchn_port_t *ports, unsigned n)
-{
-	uint64_t si;
-
-	pthread_mutex_lock(&d->lock);
-	si = d->shared_info_gpa;
-	pthread_mutex_unlock(&d->lock);
-	if (!si)
-		return false;
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t gpa = si + offsetof(struct shared_info, evtchn_pending) + ports[i] / 64 * 8;
-		_Atomic uint64_t *word = hv_gmem_map(&d->mem, gpa, 8, false);
-
-		if (word && (atomic_load(word) & (1ULL << (ports[i] % 64))))
-			return true;
-	}
-	return false;
-}
-
 /*
  * Waits until a port is pending, the domain stops, or timeout (system ns; 0
- * for none).  Nothing signals a port yet, so the ports are looked at again
- * every POLL_RECHECK_NS.
+ * for none).  The ports are checked under d->lock, which raising a port
+ * takes to wake pollers, so no wake-up is lost; they are also looked at
+ * again every POLL_RECHECK_NS, for bits the guest set itself.
  */
 static void poll_wait(struct hv_domain *d, const evtchn_port_t *ports, unsigned n,
 		      uint64_t timeout)
 {
+	pthread_mutex_lock(&d->lock);
 	for (;;) {
 		uint64_t now = hv_domain_time_ns(d), wait = POLL_RECHECK_NS;
 		struct timespec ts;
-		bool stopped;
 
-		if (any_pending(d, ports, n) || (timeout && now >= timeout))
-			return;
+		if (d->stop != HV_STOP_NONE || hv_evtchn_any_pending(d, ports, n) ||
+		    (timeout && now >= timeout))
+			break;
 		if (timeout && timeout - now < wait)
 			wait = timeout - now;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += (long)wait;
 		ts.tv_sec += ts.tv_nsec / 1000000000;
 		ts.tv_nsec %= 1000000000;
-		pthread_mutex_lock(&d->lock);
-		stopped = d->stop != HV_STOP_NONE;
-		if (!stopped)
-			pthread_cond_timedwait(&d->cond, &d->lock, &ts);
-		pthread_mutex_unlock(&d->lock);
-		if (stopped)
-			return;
+		pthread_cond_timedwait(&d->cond, &d->lock, &ts);
 	}
+	pthread_mutex_unlock(&d->lock);
 }
 
 static long poll(struct hv_vcpu *v, const struct hv_hcall *c)
@@ -125,7 +102,9 @@ static long poll(struct hv_vcpu *v, const struct hv_hcall *c)
 	for (unsigned i = 0; i < p.nr_ports; i++)
 		if (ports[i] >= EVTCHN_2L_NR_CHANNELS)
 			return -XEN_EINVAL;
+	__atomic_fetch_add(&v->d->nr_pollers, 1, __ATOMIC_SEQ_CST);
 	poll_wait(v->d, ports, p.nr_ports, p.timeout);
+	__atomic_fetch_sub(&v->d->nr_pollers, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "domain.h"
+#include "evtchn.h"
 #include "log.h"
 
 #define STUB_SIZE 32
@@ -27,6 +28,7 @@ static const handler_fn handlers[] = {
 	[__HYPERVISOR_memory_op] = hv_hc_memory_op,
 	[__HYPERVISOR_hvm_op] = hv_hc_hvm_op,
 	[__HYPERVISOR_vcpu_op] = hv_hc_vcpu_op,
+	[__HYPERVISOR_event_channel_op] = hv_hc_event_channel_op,
 };
 
 /* True the first time (nr, subop) is seen; subop ~0 stands for none. */

@@ -43,11 +43,15 @@ int fake_domain_init(struct fake_domain *f, uint64_t ram_mib, unsigned nr_vcpus)
 	}
 	d->vcpus[0].up = d->vcpus[0].initialised = true;
 	d->nr_memmap = hv_boot_memmap(&d->mem, d->memmap, HV_MAX_MEMMAP);
-	return 0;
+	err = hv_devices_init(d);
+	if (err)
+		fake_domain_destroy(f);
+	return err;
 }
 
 void fake_domain_destroy(struct fake_domain *f)
 {
+	hv_devices_exit(&f->d);
 	for (unsigned i = 0; i < f->d.nr_vcpus; i++) {
 		free(f->d.vcpus[i].run);
 		f->d.vcpus[i].run = NULL;

@@ -15,7 +15,8 @@ struct fake_domain {
 
 /*
  * Builds f with ram_mib MiB of RAM, nr_vcpus vCPUs (vCPU 0 up), the boot
- * memory map, and stdout as the console.  SIGUSR2 (the stop notice) is
+ * memory map, stdout as the console, and the devices linked into the test
+ * (those whose code it uses) brought up.  SIGUSR2 (the stop notice) is
  * blocked in the calling thread.  Returns 0 or -errno.
  */
 int fake_domain_init(struct fake_domain *f, uint64_t ram_mib, unsigned nr_vcpus);
