@@ -41,6 +41,10 @@ static int host_cpuid(struct hv_domain *d)
 	return -E2BIG;
 }
 
+/*
+ * Of the leaves added here only Xen's leaf 3 has subleaves; the others must
+ * answer whatever ECX holds (GRUB asks for leaf 2 with ECX left at 12).
+ */
 static struct kvm_cpuid_entry2 *add(struct kvm_cpuid2 *c, uint32_t leaf, uint32_t subleaf)
 {
 	struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
@@ -48,7 +52,8 @@ static struct kvm_cpuid_entry2 *add(struct kvm_cpuid2 *c, uint32_t leaf, uint32_
 	memset(e, 0, sizeof(*e));
 	e->function = leaf;
 	e->index = subleaf;
-	e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	if (leaf == XEN_CPUID_LEAF(3))
+		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
 	return e;
 }
 

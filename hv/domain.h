@@ -55,7 +55,7 @@ struct hv_gnttab;
 struct hv_xenstore;
 struct hv_pvcon;
 struct hv_blkback;
-struct hv_timer;
+struct hv_time;
 
 struct hv_vcpu {
 	struct hv_domain *d;
@@ -73,7 +73,6 @@ struct hv_vcpu {
 	vcpu_hvm_context_t ctx;
 	uint64_t vcpu_info_gpa;  /* 0: still in shared_info (if there) */
 	uint8_t upcall_vector;   /* HVMOP_set_evtchn_upcall_vector; 0 none */
-	struct hv_timer *timer;  /* VCPUOP singleshot/periodic timers */
 };
 
 struct hv_domain {
@@ -97,6 +96,7 @@ struct hv_domain {
 	const struct hv_device *devices[HV_MAX_DEVICES];
 	unsigned nr_devices_up;
 	struct hv_evtchn *evtchn;
+	struct hv_time *time;
 	struct hv_gnttab *gnttab;
 	struct hv_xenstore *xs;
 	struct hv_pvcon *pvcon;

@@ -8,6 +8,7 @@
 #include "evtchn.h"
 #include "hypercall.h"
 #include "log.h"
+#include "guest_time.h"
 
 /*
  * A memory_op command is the low 6 bits of its first argument; the bits above
@@ -139,8 +140,10 @@ static long map_shared_info(struct hv_vcpu *v, uint64_t gfn, bool compat)
 		hv_evtchn_set_layout(d, compat);
 out:
 	pthread_mutex_unlock(&d->lock);
-	if (!err)
+	if (!err) {
 		log_info("vcpu%u: shared_info at gfn 0x%llx", v->id, (unsigned long long)gfn);
+		hv_time_shared_info_moved(d);
+	}
 	return err;
 }
 

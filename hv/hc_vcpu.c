@@ -5,8 +5,10 @@
 #include <xen/vcpu.h>
 
 #include "domain.h"
+#include "evtchn.h"
 #include "hypercall.h"
 #include "log.h"
+#include "guest_time.h"
 
 /*
  * Moves target's vcpu_info to a guest page.  Its current contents (in
@@ -46,8 +48,11 @@ static long register_vcpu_info(struct hv_vcpu *v, struct hv_vcpu *target, uint64
 		target->vcpu_info_gpa = gpa;
 out:
 	pthread_mutex_unlock(&d->lock);
-	if (!err)
+	if (!err) {
 		log_info("vcpu%u: vcpu_info at 0x%llx", target->id, (unsigned long long)gpa);
+		hv_time_update_vcpu(d, target);
+		hv_evtchn_kick_vcpu(d, target);
+	}
 	return err;
 }
 
@@ -112,6 +117,11 @@ long hv_hc_vcpu_op(struct hv_vcpu *v, const struct hv_hcall *c)
 		return is_up(v, target);
 	case VCPUOP_register_vcpu_info:
 		return register_vcpu_info(v, target, c->arg[2]);
+	case VCPUOP_set_singleshot_timer:
+	case VCPUOP_stop_singleshot_timer:
+	case VCPUOP_set_periodic_timer:
+	case VCPUOP_stop_periodic_timer:
+		return hv_time_vcpu_op(v, target, (uint32_t)c->arg[0], c->arg[2]);
 	default:
 		return hv_hcall_unknown(v, __HYPERVISOR_vcpu_op, (uint32_t)c->arg[0]);
 	}

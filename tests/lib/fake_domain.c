@@ -43,6 +43,7 @@ int fake_domain_init(struct fake_domain *f, uint64_t ram_mib, unsigned nr_vcpus)
 	}
 	d->vcpus[0].up = d->vcpus[0].initialised = true;
 	d->nr_memmap = hv_boot_memmap(&d->mem, d->memmap, HV_MAX_MEMMAP);
+	d->tsc_khz = FAKE_TSC_KHZ;
 	err = hv_devices_init(d);
 	if (err)
 		fake_domain_destroy(f);

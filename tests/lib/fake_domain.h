@@ -8,6 +8,9 @@
 
 #include "domain.h"
 
+/* The TSC rate a fake domain claims (KVM would measure it). */
+#define FAKE_TSC_KHZ 2600000u
+
 struct fake_domain {
 	struct hv_config cfg;
 	struct hv_domain d;
