@@ -253,15 +253,15 @@ long hv_time_vcpu_op(struct hv_vcpu *caller, struct hv_vcpu *target, unsigned cm
 /* guest TSC - host TSC, read before any vCPU runs; 0 without KVM. */
 static int64_t tsc_offset(struct hv_domain *d)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
+	uint64_t buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / 8 + 1] = { 0 };
+	struct kvm_msrs *m = (struct kvm_msrs *)buf;
 	uint64_t host = __builtin_ia32_rdtsc();
 
-	if (d->vcpus[0].fd < 0 || ioctl(d->vcpus[0].fd, KVM_GET_MSRS, &m) != 1)
+	m->nmsrs = 1;
+	m->entries[0].index = MSR_IA32_TSC;
+	if (d->vcpus[0].fd < 0 || ioctl(d->vcpus[0].fd, KVM_GET_MSRS, m) != 1)
 		return 0;
-	return (int64_t)(m.e.data - host);
+	return (int64_t)(m->entries[0].data - host);
 }
 
 static int init(struct hv_domain *d)
