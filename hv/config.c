@@ -14,6 +14,7 @@
 #include "config_int.h"
 
 #include "cpuid.h"
+#include "disk.h"
 #include "log.h"
 
 #include <errno.h>
@@ -304,6 +305,46 @@ static int set_list(struct parser *p, const struct key *k, struct value *v)
 	return 0;
 }
 
+/*
+ * Checks a disk spec, so that mistakes point into the file, and keeps it in
+ * canonical form (disk.h) with a relative target made relative to the
+ * file's directory, as kernel paths are: the backend opens what it finds.
+ */
+static int normalise_disk(struct parser *p, struct atom *a)
+{
+	struct hv_disk disk;
+	char msg[256], *joined, *spec;
+	int r = hv_disk_parse(&disk, a->str, msg, sizeof(msg));
+
+	if (r == -ENOMEM)
+		return hv__config_nomem(p);
+	if (r)
+		return hv__config_fail(p, a->pos, "disk: %s", msg);
+	if (p->dir && disk.target[0] != '/') {
+		joined = concat(p->dir, disk.target);
+		free(disk.target);
+		disk.target = joined;
+	}
+	spec = disk.target ? hv_disk_format(&disk) : NULL;
+	hv_disk_free(&disk);
+	if (!spec)
+		return hv__config_nomem(p);
+	free(a->str);
+	a->str = spec;
+	return 0;
+}
+
+static int set_disk(struct parser *p, const struct key *k, struct value *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		int r = v->atoms[i].str ? normalise_disk(p, &v->atoms[i]) : 0;
+
+		if (r)
+			return r;
+	}
+	return set_list(p, k, v);
+}
+
 #define FIELD(f) offsetof(struct hv_config, f)
 
 static const struct key keys[] = {
@@ -317,6 +358,7 @@ static const struct key keys[] = {
 	{ "maxmem", set_maxmem, 0, K_NUMBER, NULL },
 	{ "vcpus", set_vcpus, 0, K_NUMBER, NULL },
 	{ "cpuid", set_list, FIELD(cpuid), K_APPEND | K_LIST, check_policy },
+	{ "disk", set_disk, FIELD(disks), K_APPEND | K_LIST, NULL },
 	{ "xenstore_socket", set_path, FIELD(xenstore_socket), 0, NULL },
 	{ "console_socket", set_path, FIELD(console_socket), 0, NULL },
 	{ "console_log", set_path, FIELD(console_log), 0, NULL },
@@ -348,7 +390,7 @@ static int apply(struct parser *p, const char *name, size_t len, struct pos at,
 		return 0;
 	}
 	if (p->append && !(k->flags & K_APPEND))
-		return hv__config_fail(p, at, "%s: '+=' works only with cmdline, extra and cpuid",
+		return hv__config_fail(p, at, "%s: '+=' works only with cmdline, extra, cpuid and disk",
 				       k->name);
 	return k->set(p, k, v);
 }

@@ -26,6 +26,8 @@
 #define HV_HYPERCALL_MSR 0x40000000u
 /* The I/O port that our hypercall stubs write the hypercall number to. */
 #define HV_HYPERCALL_PORT 0xe4
+/* Xen's HVM debug port: bytes written there are console output. */
+#define HV_DEBUG_PORT 0xe9
 /* Xen 4.17, as the guest sees it (XENVER_version, CPUID 0x40000001). */
 #define HV_XEN_VERSION ((4u << 16) | 17u)
 /* Most e820 entries a guest may hand us with XENMEM_set_memory_map. */

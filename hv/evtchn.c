@@ -42,6 +42,8 @@ struct port {
 
 struct hv_evtchn {
 	pthread_mutex_t lock;
+	/* Held for reading around backend callbacks, for writing by unbind. */
+	pthread_rwlock_t calls;
 	struct port ports[EVTCHN_2L_NR_CHANNELS];
 	evtchn_port_t virq[HV_CONFIG_MAX_VCPUS][NR_VIRQS];
 };
@@ -88,6 +90,15 @@ static void clear_bit(struct hv_domain *d, uint64_t gpa, unsigned bit, bool wide
 		__atomic_fetch_and((uint64_t *)w, ~(1ULL << (bit % 64)), __ATOMIC_SEQ_CST);
 	else if (w)
 		__atomic_fetch_and((uint32_t *)w, ~(1U << (bit % 32)), __ATOMIC_SEQ_CST);
+}
+
+static void clear_pending(struct hv_domain *d, evtchn_port_t port)
+{
+	bool wide = !__atomic_load_n(&d->shinfo_compat, __ATOMIC_ACQUIRE);
+	uint64_t si = __atomic_load_n(&d->shared_info_gpa, __ATOMIC_ACQUIRE);
+
+	if (si)
+		clear_bit(d, si + PENDING_OFF, port, wide);
 }
 
 /* The guest-physical address of v's vcpu_info, or 0 if it has none yet. */
@@ -226,6 +237,9 @@ void hv_evtchn_unbind_backend(struct hv_domain *d, evtchn_port_t port)
 		e->ports[port].opaque = NULL;
 	}
 	pthread_mutex_unlock(&e->lock);
+	/* Wait for callbacks that took the old fn before it was cleared. */
+	pthread_rwlock_wrlock(&e->calls);
+	pthread_rwlock_unlock(&e->calls);
 }
 
 int hv_evtchn_notify(struct hv_domain *d, evtchn_port_t port)
@@ -274,11 +288,13 @@ static int init(struct hv_domain *d)
 	if (!d->evtchn)
 		return -ENOMEM;
 	pthread_mutex_init(&d->evtchn->lock, NULL);
+	pthread_rwlock_init(&d->evtchn->calls, NULL);
 	return 0;
 }
 
 static void fini(struct hv_domain *d)
 {
+	pthread_rwlock_destroy(&d->evtchn->calls);
 	pthread_mutex_destroy(&d->evtchn->lock);
 	free(d->evtchn);
 	d->evtchn = NULL;
@@ -388,6 +404,7 @@ static long close_port(struct hv_domain *d, evtchn_port_t port)
 		r->remote = 0;
 	}
 	*p = (struct port){ .state = EVTCHNSTAT_closed };
+	clear_pending(d, port); /* a freed port carries nothing over, as in Xen */
 	return 0;
 }
 
@@ -467,12 +484,14 @@ static long send(struct hv_domain *d, evtchn_port_t port)
 	evtchn_port_t raise;
 	long err;
 
+	pthread_rwlock_rdlock(&d->evtchn->calls);
 	pthread_mutex_lock(&d->evtchn->lock);
 	err = send_locked(d, port, &target, &raise);
 	pthread_mutex_unlock(&d->evtchn->lock);
 	if (!err && target.fn)
 		target.fn(d, port, target.opaque);
-	else if (!err && raise)
+	pthread_rwlock_unlock(&d->evtchn->calls);
+	if (!err && !target.fn && raise)
 		raise_port(d, raise, target.vcpu);
 	return err;
 }

@@ -46,7 +46,8 @@ int hv_evtchn_bind_backend(struct hv_domain *d, evtchn_port_t port, hv_evtchn_fn
 
 /*
  * Disconnects the backend from port; the guest sees the channel unbound
- * again (as when dom0 closes its end).  fn is not called after this returns.
+ * again (as when dom0 closes its end).  fn is not called after this returns
+ * (it waits for calls in flight), so it must not be called from fn.
  */
 void hv_evtchn_unbind_backend(struct hv_domain *d, evtchn_port_t port);
 

@@ -6,6 +6,7 @@
 
 #include "domain.h"
 #include "evtchn.h"
+#include "gnttab.h"
 #include "hypercall.h"
 #include "log.h"
 #include "guest_time.h"
@@ -171,7 +172,9 @@ static long add_to_physmap(struct hv_vcpu *v, const struct hv_hcall *c)
 			return -XEN_EINVAL;
 		return map_shared_info(v, x.gpfn, !c->long_mode);
 	case XENMAPSPACE_grant_table:
-		return hv_hcall_unknown(v, __HYPERVISOR_memory_op, 1000 + x.space);
+		if (frame_reserved(x.gpfn))
+			return -XEN_EINVAL;
+		return hv_gnttab_add_frame(v->d, x.idx, x.gpfn);
 	default:
 		return -XEN_EINVAL;
 	}

@@ -14,6 +14,7 @@
 
 #include "domain.h"
 #include "evtchn.h"
+#include "gnttab.h"
 #include "log.h"
 
 #define STUB_SIZE 32
@@ -29,6 +30,7 @@ static const handler_fn handlers[] = {
 	[__HYPERVISOR_hvm_op] = hv_hc_hvm_op,
 	[__HYPERVISOR_vcpu_op] = hv_hc_vcpu_op,
 	[__HYPERVISOR_event_channel_op] = hv_hc_event_channel_op,
+	[__HYPERVISOR_grant_table_op] = hv_hc_grant_table_op,
 };
 
 /* True the first time (nr, subop) is seen; subop ~0 stands for none. */

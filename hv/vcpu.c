@@ -84,6 +84,11 @@ static void io(struct hv_vcpu *v)
 		hypercall_pio(v);
 		return;
 	}
+	/* Xen's debug port: what a guest writes there goes to its console. */
+	if (run->io.port == HV_DEBUG_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
+		hv_console_write(&v->d->console, data, (size_t)run->io.size * run->io.count);
+		return;
+	}
 	/* No device here: reads float high, writes vanish. */
 	if (run->io.direction == KVM_EXIT_IO_IN)
 		memset(data, 0xff, (size_t)run->io.size * run->io.count);

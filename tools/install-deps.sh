@@ -8,6 +8,8 @@ packages=(
 	libxen-dev liblz4-dev libcmocka-dev
 	clang libclang-rt-14-dev
 	qemu-system-x86
+	xenstore-utils
+	grub-xen-bin fdisk e2fsprogs
 	linux-image-cloud-amd64
 )
 

@@ -1,10 +1,11 @@
 /*
- * Console output.  Only ring 0 calls these; ring 3 reaches them through the
- * SYS_WRITE system call.
+ * Console output.  Ring-0 code writes directly; ring-3 code reaches
+ * console_write() through the SYS_WRITE system call.
  */
 #include "xen_abi.h"
 
 #include "console.h"
+#include "console_ring.h"
 #include "hcall.h"
 #include "lib.h"
 #include "x86.h"
@@ -24,6 +25,9 @@
 
 /* Taken with xchg so that vCPUs print whole lines. */
 static int console_lock;
+
+/* Set once something went badly wrong: from then on, console_io only. */
+static bool emergency;
 
 static void lock(void)
 {
@@ -59,14 +63,47 @@ static void serial_write(const char *s, size_t n)
 	}
 }
 
+/* Ring 3: hands the bytes to ring 0 (which returns 0 in rax). */
+static void sys_write(const char *s, size_t n)
+{
+	uint64_t nr = SYS_WRITE;
+
+	__asm__ volatile("int %[vec]"
+			 : "+a"(nr)
+			 : [vec] "i"(SYSCALL_VECTOR), "D"(s), "S"(n)
+			 : "memory");
+}
+
 void console_write(const char *s, size_t n)
 {
+	size_t done = 0;
+
+	if (in_ring3()) {
+		sys_write(s, n);
+		return;
+	}
 	lock();
-	if (xen_present())
-		hc_console_io(CONSOLEIO_write, (unsigned)n, s);
-	else
+	if (!xen_present()) {
 		serial_write(s, n);
+	} else {
+		if (console_ring_up() && !__atomic_load_n(&emergency, __ATOMIC_ACQUIRE))
+			done = console_ring_write(s, n);
+		if (done < n)
+			hc_console_io(CONSOLEIO_write, (unsigned)(n - done), s + done);
+	}
 	unlock();
+}
+
+void console_emergency(void)
+{
+	__atomic_store_n(&emergency, true, __ATOMIC_RELEASE);
+}
+
+void console_flush(void)
+{
+	if (xen_present() && console_ring_up() && !in_ring3() &&
+	    !__atomic_load_n(&emergency, __ATOMIC_ACQUIRE))
+		console_ring_flush();
 }
 
 void kprintf(const char *fmt, ...)

@@ -3,6 +3,7 @@
  */
 #include "cpu.h"
 #include "lib.h"
+#include "x86.h"
 
 #define DESC_TSS_AVAILABLE 0x89ULL /* present, DPL 0, 64-bit TSS */
 #define GATE_INTERRUPT 0x8e /* present, DPL 0 */
@@ -23,8 +24,12 @@ struct table_desc {
 	uint64_t base;
 } __attribute__((packed));
 
+#define MSR_GS_BASE 0xc0000101
+
 /* Defined in trap.S. */
-extern const uint64_t trap_stubs[IDT_ENTRIES];
+extern const uint64_t trap_stubs[NR_EXCEPTIONS];
+extern const uint64_t upcall_stub, spurious_stub;
+extern char syscall_entry[];
 
 uint64_t gdt[GDT_ENTRIES] = {
 	[KERNEL_CS / 8] = 0x00af9a000000ffffULL, /* 64-bit code, DPL 0 */
@@ -50,7 +55,10 @@ static void set_gate(unsigned vector, uint64_t handler, uint8_t type)
 void idt_init(void)
 {
 	for (unsigned v = 0; v < ARRAY_SIZE(trap_stubs); v++)
-		set_gate(v, trap_stubs[v], v == SYSCALL_VECTOR ? GATE_INTERRUPT_USER : GATE_INTERRUPT);
+		set_gate(v, trap_stubs[v], GATE_INTERRUPT);
+	set_gate(SYSCALL_VECTOR, (uintptr_t)syscall_entry, GATE_INTERRUPT_USER);
+	set_gate(UPCALL_VECTOR, upcall_stub, GATE_INTERRUPT);
+	set_gate(SPURIOUS_VECTOR, spurious_stub, GATE_INTERRUPT);
 }
 
 static uint16_t install_tss(const struct cpu *c)
@@ -70,9 +78,21 @@ void cpu_init(struct cpu *c)
 	struct table_desc idtr = { sizeof(idt) - 1, (uintptr_t)idt };
 	uint16_t tr;
 
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uintptr_t)c);
 	/* No I/O bitmap: ring 3 reaches ports only with IOPL 3. */
 	c->tss.iomap_base = sizeof(c->tss);
 	tr = install_tss(c);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	__asm__ volatile("ltr %0" : : "r"(tr) : "memory");
+}
+
+void cpu_idle(void)
+{
+	uint64_t nr = SYS_IDLE;
+
+	if (in_ring3())
+		__asm__ volatile("int %[vec]" : "+a"(nr) : [vec] "i"(SYSCALL_VECTOR) : "memory");
+	else
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
 }

@@ -146,13 +146,13 @@ static uint64_t dirty_run(void *arg)
 		if (bad != NO_CORRUPTION) {
 			const volatile struct dirty_page *p = page_at(j, bad);
 
-			uprintf("dirty: CORRUPT page %lu pass %lu (header: magic 0x%lx pass %lu "
+			kprintf("dirty: CORRUPT page %lu pass %lu (header: magic 0x%lx pass %lu "
 				"index %lu)\n", bad, pass, p->magic, p->pass, p->index);
 			return 1;
 		}
 		now = rdtsc();
 		if (pass == 1 || now - last_print >= j->tsc_hz / PRINTS_PER_SECOND) {
-			uprintf("dirty: pass %lu verified\n", pass);
+			kprintf("dirty: pass %lu verified\n", pass);
 			last_print = now;
 		}
 		rewrite(j, pass);

@@ -34,3 +34,12 @@ bool xen_present(void)
 {
 	return xen_ready;
 }
+
+long hvm_get_param(uint32_t index, uint64_t *value)
+{
+	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
+	long rc = hc_hvm_op(HVMOP_get_param, &p);
+
+	*value = p.value;
+	return rc;
+}

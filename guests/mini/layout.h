@@ -25,7 +25,16 @@
 #define AP_STACK_SIZE   16384
 #define USER_STACK_SIZE 16384
 
-#define IDT_ENTRIES 32
+#define IDT_ENTRIES 256
+#define NR_EXCEPTIONS 32
+
+/*
+ * Interrupt vectors.  The event-channel upcall uses 0xf3, as Linux asks for
+ * (HVMOP_set_evtchn_upcall_vector); the local APIC's spurious vector is the
+ * conventional 0xff.
+ */
+#define UPCALL_VECTOR 0xf3
+#define SPURIOUS_VECTOR 0xff
 
 /*
  * System calls from ring 3: "int $4" through a DPL 3 gate, number in rax,
@@ -38,6 +47,21 @@
 #define SYSCALL_VECTOR 4
 #define SYS_EXIT  0 /* leave ring 3 with the value in rdi */
 #define SYS_WRITE 1 /* print rsi bytes at rdi on the console */
+/*
+ * Two calls that trap.S serves without leaving assembly, because ring-0
+ * code is emulated instruction by instruction on kvm_pvm hosts: SYS_IDLE
+ * halts with interrupts enabled until one has been handled, and
+ * SYS_HYPERCALL + nr makes hypercall nr with the arguments of the Xen
+ * 64-bit ABI (rdi, rsi, rdx, r10, r8) already in place.  Ring 3 cannot make
+ * hypercalls itself: the hypervisor refuses calls from CPL 3.
+ */
+#define SYS_IDLE 2
+#define SYS_HYPERCALL 0x100
+
+/* The hypercall page: one 32-byte stub per hypercall number. */
+#define HYPERCALL_STUB_SHIFT 5
+#define HYPERCALL_STUB_SIZE (1 << HYPERCALL_STUB_SHIFT)
+#define NR_HYPERCALLS (PAGE_SIZE / HYPERCALL_STUB_SIZE)
 
 /* Offset of RSP0 in the 64-bit TSS. */
 #define TSS_RSP0 4

@@ -37,12 +37,15 @@ __attribute__((noreturn)) static void reboot_main(struct kernel *k, const char *
 }
 
 static const struct mode modes[] = {
-	{ "selftest", false, selftest_main },
+	{ "selftest", true, selftest_main },
 	{ "dirty", true, dirty_main },
 	{ "hostile", false, hostile_main },
 	{ "crash", false, crash_main },
 	{ "reboot", false, reboot_main },
 	{ "hcbench", true, hcbench_main },
+	{ "blktest", false, blktest_main },
+	{ "xsbench", true, xsbench_main },
+	{ "evtbench", true, evtbench_main },
 };
 
 /* The number of vCPUs is the number of enabled local APICs in the MADT. */
@@ -99,8 +102,9 @@ __attribute__((noreturn)) static void run_mode(struct kernel *k)
 		while (*w == ' ')
 			w++;
 	}
-	kprintf("mini: usage: selftest | dirty=<MiB>[,rate=<MiB/s>] | hostile | crash | reboot | hcbench[=N]"
-		" (command line: \"%s\")\n", k->cmdline);
+	kprintf("mini: usage: selftest[=interactive] | dirty=<MiB>[,rate=<MiB/s>] | hostile | crash"
+		" | reboot | hcbench[=N] | blktest | xsbench[=N] | evtbench[=N]\n");
+	kprintf("mini: (command line: \"%s\")\n", k->cmdline);
 	power_crash();
 }
 

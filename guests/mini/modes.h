@@ -8,7 +8,11 @@
 
 struct kernel;
 
-/* Checks every interface mini uses, then powers off (crashes on failure). */
+/*
+ * "selftest[=interactive]": checks every interface mini uses, then powers
+ * off (crashes on failure).  Interactive: also waits for a line of console
+ * input.
+ */
 __attribute__((noreturn)) void selftest_main(struct kernel *k, const char *args);
 
 /* "dirty=MiB[,rate=MiB/s]": rewrites and verifies memory until stopped. */
@@ -19,5 +23,17 @@ __attribute__((noreturn)) void hostile_main(struct kernel *k, const char *args);
 
 /* "hcbench[=N]": times N hypercall round trips, then powers off. */
 __attribute__((noreturn)) void hcbench_main(struct kernel *k, const char *args);
+
+/*
+ * "blktest": writes a pattern over the whole first virtual disk, reads it
+ * back and verifies it (see blktest.c), then powers off.
+ */
+__attribute__((noreturn)) void blktest_main(struct kernel *k, const char *args);
+
+/* "xsbench[=N]": N xenstore reads of "name", timed (see pvbench.c). */
+__attribute__((noreturn)) void xsbench_main(struct kernel *k, const char *args);
+
+/* "evtbench[=N]": event-channel round trips, timed (see pvbench.c). */
+__attribute__((noreturn)) void evtbench_main(struct kernel *k, const char *args);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "xen_abi.h"
 
+#include "console.h"
 #include "hcall.h"
 #include "power.h"
 #include "x86.h"
@@ -18,6 +19,7 @@ static void xen_shutdown(unsigned reason)
 
 	if (!xen_present())
 		return;
+	console_flush();
 	hc_sched_op(SCHEDOP_shutdown, &s);
 	halt_forever();
 }

@@ -88,6 +88,21 @@ static uint64_t memory_pattern(void *arg)
 	return bad;
 }
 
+/* Ring 3: a hypercall through SYS_HYPERCALL; returns the version and this vCPU's id. */
+static uint64_t user_hypercall(void *arg)
+{
+	(void)arg;
+	return (uint64_t)hc_xen_version(XENVER_version, NULL) << 32 | this_cpu()->id;
+}
+
+static void st_ring3_xen(struct selftest *t)
+{
+	uint64_t got = user_call(t->k->bsp, user_hypercall, NULL);
+
+	st_checkf(t, got == (uint64_t)XEN_VERSION_EXPECTED << 32, "ring3.hypercall",
+		  "version 0x%lx on vCPU %lu", got >> 32, got & 0xffffffff);
+}
+
 static void st_ring3(struct selftest *t)
 {
 	struct cpu *c = t->k->bsp;
@@ -115,9 +130,8 @@ static void st_ring3(struct selftest *t)
 
 void selftest_main(struct kernel *k, const char *args)
 {
-	struct selftest t = { .k = k };
+	struct selftest t = { .k = k, .interactive = starts_with(args, "interactive") };
 
-	(void)args;
 	st_bootinfo(&t);
 	st_acpi(&t);
 	if (xen_present()) {
@@ -128,11 +142,20 @@ void selftest_main(struct kernel *k, const char *args)
 		st_vcpu_op(&t);
 		st_sched_op(&t);
 		st_console_io(&t);
+		st_evtchn(&t);
+		st_time(&t);
+		st_gnttab(&t);
+		st_console_ring(&t);
+		st_xenstore(&t);
+		st_vbd(&t);
 		st_smp(&t);
+		st_vcpus(&t);
 	} else {
 		kprintf("selftest: no hypervisor, skipping the Xen checks\n");
 	}
 	st_ring3(&t);
+	if (xen_present())
+		st_ring3_xen(&t);
 	kprintf("selftest: %u passed, %u failed\n", t.passed, t.failed);
 	if (t.failed)
 		power_crash();

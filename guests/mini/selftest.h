@@ -9,10 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xen_abi.h"
+
 struct kernel;
 
 struct selftest {
 	struct kernel *k;
+	bool interactive; /* "selftest=interactive": checks may wait for console input */
 	unsigned passed;
 	unsigned failed;
 };
@@ -34,9 +37,23 @@ uint64_t st_squares_job(void *n);
 uint64_t st_squares_expected(uint64_t n);
 
 /*
+ * Opens a loopback event channel on vCPU 0: *a unbound for this domain, *b
+ * bound to it with EVTCHNOP_bind_interdomain, both handled (counted) on
+ * vCPU 0.  Returns 0 or a negative Xen errno.
+ */
+long st_loopback(evtchn_port_t *a, evtchn_port_t *b);
+
+/*
+ * The nth frame (from 0) after the one where st_memory_op puts shared_info
+ * in a memory-map hole below 4 GiB, mapped; 0 if it is not a hole.  Frame 0
+ * holds shared_info once st_memory_op has run.
+ */
+uint64_t st_hole_frame(const struct kernel *k, unsigned nth);
+
+/*
  * The groups of checks, in the order selftest_main() runs them; each
  * records its checks in t.  From st_xen_cpuid on they need Xen, and st_smp
- * checks nothing with a single vCPU.
+ * and st_vcpus check nothing with a single vCPU.
  */
 void st_bootinfo(struct selftest *t);
 void st_acpi(struct selftest *t);
@@ -47,6 +64,13 @@ void st_hvm_op(struct selftest *t);
 void st_vcpu_op(struct selftest *t);
 void st_sched_op(struct selftest *t);
 void st_console_io(struct selftest *t);
+void st_evtchn(struct selftest *t);
+void st_time(struct selftest *t);
+void st_gnttab(struct selftest *t);
+void st_console_ring(struct selftest *t);
+void st_xenstore(struct selftest *t);
+void st_vbd(struct selftest *t);
 void st_smp(struct selftest *t);
+void st_vcpus(struct selftest *t);
 
 #endif

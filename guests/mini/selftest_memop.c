@@ -1,6 +1,7 @@
 /*
  * selftest: memory_op.  The memory map as Xen reports it, the reservation
- * counts, and moving shared_info into RAM and then into a hole.
+ * counts, and moving shared_info into RAM and then into a hole, where it
+ * stays for the rest of the run.
  */
 /* XENMEM_memory_map fills entries in the BIOS E820 format. */
 #include "../../hv/e820.h"
@@ -11,6 +12,7 @@
 #include "lib.h"
 #include "paging.h"
 #include "selftest.h"
+#include "shinfo.h"
 
 #define HOLE_GFN 0xfeff0ULL
 #define FRAMES_PER_LARGE_PAGE (LARGE_PAGE_SIZE / PAGE_SIZE)
@@ -68,18 +70,6 @@ static void check_reservations(struct selftest *t)
 		  gpfn, top);
 }
 
-static long add_shared_info(uint64_t gfn)
-{
-	struct xen_add_to_physmap x = {
-		.domid = DOMID_SELF,
-		.space = XENMAPSPACE_shared_info,
-		.idx = 0,
-		.gpfn = gfn,
-	};
-
-	return hc_memory_op(XENMEM_add_to_physmap, &x);
-}
-
 /* A frame in a memmap hole below 4 GiB: 0xfeff0, or the next 2 MiB down that is free. */
 static uint64_t hole_frame(const struct kernel *k)
 {
@@ -89,24 +79,34 @@ static uint64_t hole_frame(const struct kernel *k)
 	return 0;
 }
 
+uint64_t st_hole_frame(const struct kernel *k, unsigned nth)
+{
+	uint64_t gfn = hole_frame(k);
+
+	if (!gfn || !memmap_is_hole(k, (gfn + nth) * PAGE_SIZE, PAGE_SIZE) ||
+	    !paging_map((gfn + nth) * PAGE_SIZE, PAGE_SIZE))
+		return 0;
+	return gfn + nth;
+}
+
 static void check_add_to_physmap(struct selftest *t)
 {
 	volatile struct shared_info *s = (volatile void *)shared_info_ram;
-	uint64_t gfn = hole_frame(t->k);
+	uint64_t gfn = st_hole_frame(t->k, 0);
 	volatile uint64_t *probe;
 	uint8_t pending;
 	long rc;
 
 	memset(shared_info_ram, 0xa5, sizeof(shared_info_ram));
-	rc = add_shared_info((uintptr_t)shared_info_ram / PAGE_SIZE);
+	rc = shinfo_map((uintptr_t)shared_info_ram / PAGE_SIZE);
 	pending = s->vcpu_info[0].evtchn_upcall_pending;
 	st_checkf(t, rc == 0 && pending == 0, "memory_op.add_to_physmap.ram",
 		  "rc %ld, vcpu_info[0].evtchn_upcall_pending 0x%x", rc, pending);
-	if (!gfn || !paging_map(gfn * PAGE_SIZE, PAGE_SIZE)) {
+	if (!gfn) {
 		st_checkf(t, false, "memory_op.add_to_physmap.hole", "no hole below 4 GiB");
 		return;
 	}
-	rc = add_shared_info(gfn);
+	rc = shinfo_map(gfn);
 	probe = (volatile uint64_t *)(uintptr_t)(gfn * PAGE_SIZE + PAGE_SIZE - sizeof(*probe));
 	if (rc == 0)
 		*probe = PROBE_VALUE;

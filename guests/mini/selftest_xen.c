@@ -9,15 +9,12 @@
 #include "lib.h"
 #include "paging.h"
 #include "selftest.h"
+#include "shinfo.h"
 #include "tsc.h"
 #include "x86.h"
 
-#define VCPU_INFO_OFFSET 64
 #define POLL_PORT 1
 #define POLL_MAX_MS 1000
-
-/* Where vCPU 0's vcpu_info moves to; the hypervisor owns it afterwards. */
-static uint8_t vcpu_info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 void st_xen_cpuid(struct selftest *t)
 {
@@ -83,15 +80,6 @@ void st_xen_version(struct selftest *t)
 	check_version_features(t);
 }
 
-static long get_param(uint32_t index, uint64_t *value)
-{
-	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
-	long rc = hc_hvm_op(HVMOP_get_param, &p);
-
-	*value = p.value;
-	return rc;
-}
-
 void st_hvm_op(struct selftest *t)
 {
 	static const struct {
@@ -110,9 +98,9 @@ void st_hvm_op(struct selftest *t)
 	long rc, rc2;
 
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++)
-		st_expect(t, params[i].name, get_param(params[i].index, &value), 0);
+		st_expect(t, params[i].name, hvm_get_param(params[i].index, &value), 0);
 	rc = hc_hvm_op(HVMOP_set_param, &set);
-	rc2 = get_param(HVM_PARAM_CALLBACK_IRQ, &value);
+	rc2 = hvm_get_param(HVM_PARAM_CALLBACK_IRQ, &value);
 	st_checkf(t, rc == 0 && rc2 == 0 && value == 1, "hvm_op.set_param.callback_irq",
 		  "set rc %ld, get rc %ld, value %lu", rc, rc2, value);
 	st_expect(t, "hvm_op.set_evtchn_upcall_vector",
@@ -123,13 +111,7 @@ void st_hvm_op(struct selftest *t)
 
 void st_vcpu_op(struct selftest *t)
 {
-	struct vcpu_register_vcpu_info info = {
-		.mfn = (uintptr_t)vcpu_info_page / PAGE_SIZE,
-		.offset = VCPU_INFO_OFFSET,
-	};
-
-	st_expect(t, "vcpu_op.register_vcpu_info",
-		  hc_vcpu_op(VCPUOP_register_vcpu_info, 0, &info), 0);
+	st_expect(t, "vcpu_op.register_vcpu_info", shinfo_register_vcpu_info(t->k->bsp), 0);
 	st_expect(t, "vcpu_op.is_up.bsp", hc_vcpu_op(VCPUOP_is_up, 0, NULL), 1);
 	st_expect(t, "vcpu_op.is_up.beyond_last", hc_vcpu_op(VCPUOP_is_up, t->k->ncpu, NULL),
 		  -XEN_ENOENT);

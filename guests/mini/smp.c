@@ -1,8 +1,9 @@
 /*
  * selftest: secondary vCPUs.  Each is started in 64-bit mode with
- * VCPUOP_initialise, loads its own GDT, IDT and TSS, checks its vCPU id,
- * runs a ring-3 job, checks in with an atomic increment and then sleeps in
- * the hypervisor for good.
+ * VCPUOP_initialise, loads its own GDT, IDT and TSS, sets up its events
+ * (local APIC, vcpu_info, upcall vector), checks its vCPU id, runs a ring-3
+ * job, checks in with an atomic increment and then idles with interrupts
+ * enabled, serving the event channels bound to it.
  */
 #include "xen_abi.h"
 
@@ -11,6 +12,7 @@
 #include "kernel.h"
 #include "lib.h"
 #include "paging.h"
+#include "pv.h"
 #include "selftest.h"
 #include "smp.h"
 #include "tsc.h"
@@ -23,6 +25,7 @@
 struct ap {
 	struct cpu cpu;
 	uint32_t cpuid_vcpu; /* EBX of CPUID leaf 0x40000004, as the AP saw it */
+	long pv_rc;          /* what pv_cpu_init() returned */
 	uint64_t job_result; /* what its ring-3 job returned */
 	uint8_t stack[AP_STACK_SIZE] __attribute__((aligned(16)));
 };
@@ -47,14 +50,13 @@ void ap_main(struct ap *ap)
 	unsigned one = 1;
 
 	cpu_init(&ap->cpu);
+	ap->pv_rc = pv_cpu_init(&ap->cpu);
 	ap->cpuid_vcpu = cpuid(XEN_CPUID_LEAF(4), 0).ebx;
 	ap->job_result = user_call(&ap->cpu, st_squares_job,
 				   (void *)(uintptr_t)(AP_JOB_N * ap->cpu.id));
 	__asm__ volatile("lock xaddl %0, %1" : "+r"(one), "+m"(checked_in) : : "memory");
-	for (;;) {
-		hc_sched_op(SCHEDOP_block, NULL);
-		hc_sched_op(SCHEDOP_yield, NULL);
-	}
+	for (;;)
+		cpu_idle();
 }
 
 void smp_vcpu_context(vcpu_hvm_context_t *ctx, uint64_t rip, uint64_t rsp)
@@ -113,6 +115,14 @@ static void check_ap(struct selftest *t, unsigned id)
 	st_checkf(t, ap->cpuid_vcpu == id && ap->job_result == want, name,
 		  "CPUID vCPU id %u, ring-3 job returned %lu, expected %lu", ap->cpuid_vcpu,
 		  ap->job_result, want);
+	fmt_snprintf(name, sizeof(name), "smp.vcpu%u.events", id);
+	st_checkf(t, ap->pv_rc == 0, name, "local APIC, vcpu_info and upcall vector: %ld",
+		  ap->pv_rc);
+}
+
+struct cpu *smp_cpu(unsigned id)
+{
+	return id && id < MAX_CPUS ? &aps[id - 1].cpu : NULL;
 }
 
 void st_smp(struct selftest *t)

@@ -12,4 +12,7 @@
  */
 void smp_vcpu_context(vcpu_hvm_context_t *ctx, uint64_t rip, uint64_t rsp);
 
+/* The struct cpu of secondary vCPU id (1 and up), or NULL. */
+struct cpu *smp_cpu(unsigned id);
+
 #endif

@@ -8,6 +8,8 @@
  * caller.  This works because user_enter() points TSS.RSP0 just below its
  * saved registers, so a trap from ring 3 builds its frame right under them.
  */
+#define __ASSEMBLY__
+#include <xen/errno.h>
 #include "layout.h"
 
 /* The exceptions for which the CPU pushes an error code. */
@@ -16,9 +18,9 @@
 
 	.text
 
-	.macro TRAP_STUB vec
+	.macro TRAP_STUB vec, label
 	.balign 16
-trap_stub_\vec:
+\label:
 	.if HAS_ERROR_CODE(\vec) == 0
 	pushq $0
 	.endif
@@ -27,8 +29,40 @@ trap_stub_\vec:
 	.endm
 
 	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	TRAP_STUB \vec
+	TRAP_STUB \vec, trap_stub_\vec
 	.endr
+	TRAP_STUB UPCALL_VECTOR, upcall_entry
+	TRAP_STUB SPURIOUS_VECTOR, spurious_entry
+
+	/*
+	 * The system-call gate (vector 4, DPL 3; an interrupt gate, so IF is
+	 * clear).  The two calls that need no C are served here, a few
+	 * instructions each; the rest take the common path as vector 4.
+	 */
+	.balign 16
+	.globl syscall_entry
+syscall_entry:
+	cmp $SYS_HYPERCALL, %rax
+	jae 1f
+	cmp $SYS_IDLE, %rax
+	jne trap_stub_4
+	/*
+	 * sti holds interrupts off for one more instruction, so one pending
+	 * already wakes the hlt.  (kvm_pvm's emulator of ring 0 injects
+	 * interrupts only at exits such as hlt: "sti; nop" would not do.)
+	 */
+	sti
+	hlt
+	iretq
+1:	sub $SYS_HYPERCALL, %rax
+	cmp $NR_HYPERCALLS, %rax
+	jae 2f
+	shl $HYPERCALL_STUB_SHIFT, %rax
+	add $hypercall_page, %rax
+	call *%rax
+	iretq
+2:	mov $-XEN_ENOSYS, %rax
+	iretq
 
 trap_common:
 	push %rax
@@ -122,3 +156,8 @@ trap_stubs:
 	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad trap_stub_\vec
 	.endr
+	.globl upcall_stub, spurious_stub
+upcall_stub:
+	.quad upcall_entry
+spurious_stub:
+	.quad spurious_entry

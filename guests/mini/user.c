@@ -67,30 +67,3 @@ int user_trap(struct trap_frame *f)
 	ctx->cr2 = read_cr2();
 	return 1;
 }
-
-/* Ring 3: makes system call nr. */
-static long syscall2(uint64_t nr, uint64_t a1, uint64_t a2)
-{
-	long ret;
-
-	__asm__ volatile("int %[vec]"
-			 : "=a"(ret)
-			 : [vec] "i"(SYSCALL_VECTOR), "a"(nr), "D"(a1), "S"(a2)
-			 : "memory");
-	return ret;
-}
-
-/* Ring 3: prints n bytes of s on the console. */
-static void sys_write(const char *s, size_t n)
-{
-	syscall2(SYS_WRITE, (uintptr_t)s, n);
-}
-
-void uprintf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fmt_vprint(sys_write, fmt, ap);
-	va_end(ap);
-}

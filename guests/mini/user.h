@@ -52,9 +52,6 @@ void user_run(struct cpu *c, user_fn fn, void *arg, unsigned iopl, struct user_c
  */
 uint64_t user_call(struct cpu *c, user_fn fn, void *arg);
 
-/* Ring 3 only: formats (at most 255 bytes, see fmt_vsnprintf) and prints. */
-__attribute__((format(printf, 1, 2))) void uprintf(const char *fmt, ...);
-
 /* Called by trap_dispatch() for a trap from ring 3; same return value. */
 int user_trap(struct trap_frame *f);
 

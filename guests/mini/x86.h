@@ -6,6 +6,7 @@
 #ifndef MINI_X86_H
 #define MINI_X86_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define X86_GP 13 /* general-protection exception vector */
@@ -26,6 +27,15 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
 			 : "a"(leaf), "c"(subleaf));
 	return r;
+}
+
+/* True when the caller runs in ring 3 (the low bits of CS are the CPL). */
+static inline bool in_ring3(void)
+{
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	return (cs & 3) == 3;
 }
 
 static inline void outb(uint16_t port, uint8_t v)

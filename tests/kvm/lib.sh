@@ -26,12 +26,13 @@ require_kvm() {
 
 # run_hv NAME SECONDS ARGS...: runs tern-hv with a time limit; the guest's
 # console lands in $WORK/NAME.out, tern-hv's messages in $WORK/NAME.err and
-# the exit status in $status.
+# the exit status in $status.  Its input is $HV_STDIN (default /dev/null).
 run_hv() {
 	local name=$1 secs=$2
 	shift 2
 	status=0
-	timeout --signal=KILL "$secs" "$HV" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null ||
+	timeout --signal=KILL "$secs" "$HV" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" \
+		<"${HV_STDIN:-/dev/null}" ||
 		status=$?
 	[ "$status" -eq 137 ] && { show "$name"; fail "$name: tern-hv did not finish in ${secs}s"; }
 	return 0
@@ -66,4 +67,22 @@ wait_for_line() {
 	done
 	show "$1"
 	fail "$1: fewer than $3 console lines matching '$2' after $4 s"
+}
+
+# require_images FILE...: skips the test (77) when a guest image was not
+# built because its tools are missing; under CI=true that is a failure.
+require_images() {
+	local f
+	for f in "$@"; do
+		[ -f "$f" ] && continue
+		[ "${CI:-}" = true ] && fail "$f was not built (CI=true): run tools/install-deps.sh"
+		echo "SKIP: $f was not built (its tools are missing)" >&2
+		exit 77
+	done
+}
+
+# plain FILE: the console text without the carriage returns and terminal
+# escape sequences that GRUB's terminal adds.
+plain() {
+	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][A-Za-z0-9]//g' -e 's/\r//g' "$1"
 }

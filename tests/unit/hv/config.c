@@ -84,6 +84,8 @@ static void dump(struct buf *b, const struct hv_config *c)
 	put(b, "vcpus=%u\n", c->vcpus);
 	for (i = 0; i < c->cpuid.n; i++)
 		put_string(b, "cpuid", c->cpuid.v[i]);
+	for (i = 0; i < c->disks.n; i++)
+		put_string(b, "disk", c->disks.v[i]);
 	put(b, "on_poweroff=%s\n", hv_action_name(c->on_poweroff));
 	put(b, "on_reboot=%s\n", hv_action_name(c->on_reboot));
 	put(b, "on_crash=%s\n", hv_action_name(c->on_crash));
@@ -266,6 +268,8 @@ static void test_set(void **state)
 	assert_set(&c, "extra", "console=hvc0");
 	assert_set(&c, "type", "pvh");
 	assert_set(&c, "on_crash", "preserve");
+	assert_set(&c, "disk", "disk.img,,xvda");
+	assert_set(&c, "disk", "vdev=xvdb, access=ro, target=/b.img");
 	assert_string_equal(c.name, "web2");
 	assert_string_equal(c.kernel, "vmlinuz"); /* options keep paths as given */
 	assert_string_equal(c.ramdisk, "initrd.img");
@@ -276,6 +280,9 @@ static void test_set(void **state)
 	assert_string_equal(c.cpuid.v[1], "1:ecx=xxxxxxxxxxxxxxxxxx0xxxxxxxxxxxxx");
 	assert_string_equal(c.cmdline, "console=hvc0");
 	assert_int_equal(c.on_crash, HV_ACTION_PRESERVE);
+	assert_int_equal(c.disks.n, 2); /* options append disks; paths stay as given */
+	assert_string_equal(c.disks.v[0], "format=raw, vdev=xvda, access=rw, target=disk.img");
+	assert_string_equal(c.disks.v[1], "format=raw, vdev=xvdb, access=ro, target=/b.img");
 
 	assert_set(&c, "maxmem", "0x800");
 	assert_set(&c, "memory", "1024");
@@ -308,6 +315,8 @@ static void test_set_errors(void **state)
 						    "(destroy, restart or preserve)");
 	assert_set_error("on_poweroff", "halt", "on_poweroff: unknown action \"halt\" (destroy, "
 						"restart or preserve)");
+	assert_set_error("disk", "/a.img,,xvda,w,x", "disk: \"x\" (column 16): more than four "
+						   "positional parameters (target, format, vdev, access)");
 	assert_set_error("cpuid", "host,cx17=0", "cpuid: \"cx17=0\" (column 6): unknown CPUID "
 						 "feature \"cx17\"");
 }
@@ -424,6 +433,10 @@ static void test_load(void **state)
 	assert_string_equal(c.kernel, expect);
 	make_path(expect, "%s/config/../initrd.img", data_dir());
 	assert_string_equal(c.ramdisk, expect);
+	make_path(expect, "format=raw, vdev=xvda, access=rw, target=%s/config/images/disk.img",
+		  data_dir());
+	assert_string_equal(c.disks.v[0], expect);
+	assert_string_equal(c.disks.v[1], "format=raw, vdev=xvdb, access=rw, target=/abs.img");
 	hv_config_free(&c);
 
 	make_path(path, "%s/config/absent.cfg", data_dir());
