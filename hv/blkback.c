@@ -92,19 +92,26 @@ int hv__blkback_set_state(struct hv_blkback *b, int state)
 	return put(b, b->be, "state", "%d", state);
 }
 
+/*
+ * Makes directory dir, owned by owner and readable by reader; the nodes
+ * written below it inherit that.
+ */
+static int make_dir(struct hv_blkback *b, const char *dir, unsigned owner, unsigned reader)
+{
+	char perms[32];
+	int err = hv_xs_write(b->d, dir, "");
+
+	snprintf(perms, sizeof(perms), "n%u r%u", owner, reader);
+	return err ? err : hv_xs_set_perms(b->d, dir, perms);
+}
+
 /* The backend's directory: what the frontend and the tools read. */
 static int write_backend(struct hv_blkback *b)
 {
-	struct hv_domain *d = b->d;
-	char perms[24];
-	int err;
+	int err = make_dir(b, b->be, HV_BACKEND_DOMID, b->d->domid);
 
-	snprintf(perms, sizeof(perms), "n0 r%u", d->domid);
-	err = hv_xs_write(d, b->be, "");
-	if (!err) /* the nodes below inherit these */
-		err = hv_xs_set_perms(d, b->be, perms);
 	err = err ? err : put(b, b->be, "frontend", "%s", b->fe);
-	err = err ? err : put(b, b->be, "frontend-id", "%u", d->domid);
+	err = err ? err : put(b, b->be, "frontend-id", "%u", b->d->domid);
 	err = err ? err : put(b, b->be, "online", "1");
 	err = err ? err : put(b, b->be, "removable", "0");
 	err = err ? err : put(b, b->be, "bootable", "1");
@@ -124,14 +131,8 @@ static int write_backend(struct hv_blkback *b)
 /* The frontend's directory, as the toolstack leaves it for the guest. */
 static int write_frontend(struct hv_blkback *b)
 {
-	struct hv_domain *d = b->d;
-	char perms[24];
-	int err;
+	int err = make_dir(b, b->fe, b->d->domid, HV_BACKEND_DOMID);
 
-	snprintf(perms, sizeof(perms), "n%u r0", d->domid);
-	err = hv_xs_write(d, b->fe, "");
-	if (!err)
-		err = hv_xs_set_perms(d, b->fe, perms);
 	err = err ? err : put(b, b->fe, "backend", "%s", b->be);
 	err = err ? err : put(b, b->fe, "backend-id", "%u", HV_BACKEND_DOMID);
 	err = err ? err : put(b, b->fe, "virtual-device", "%u", b->disk.devid);

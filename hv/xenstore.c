@@ -35,6 +35,7 @@ struct hv_xenstore {
 	hv_xs_watch_fn running_fn;    /* the callback running now, if any */
 	void *running_opaque;
 
+	/* Below: set up before the thread starts, then only read. */
 	evtchn_port_t port;
 	bool port_bound;
 	int epoll_fd;
@@ -212,8 +213,8 @@ static int write_layout(struct xs_server *s, const struct hv_domain *d)
 	if (!err)
 		err = put(s, "/local/domain/0/backend", "", "n0");
 	for (size_t i = 0; !err && i < sizeof(nodes) / sizeof(nodes[0]); i++) {
-		snprintf(path, sizeof(path), "/local/domain/%s%s%s", id, nodes[i].name[0] ? "/" : "",
-			 nodes[i].name);
+		snprintf(path, sizeof(path), "/local/domain/%s%s%s", id,
+			 nodes[i].name[0] ? "/" : "", nodes[i].name);
 		err = put(s, path, nodes[i].value, nodes[i].perms);
 	}
 	return err;
@@ -227,7 +228,8 @@ static int ring_init(struct hv_xenstore *xs)
 
 	err = hv_gmem_add_frame(&d->mem, HV_XENSTORE_GFN);
 	if (!err)
-		err = xs_ring_init(&xs->ring, &d->mem, HV_XENSTORE_GFN << HV_PAGE_SHIFT, &xs->guest);
+		err = xs_ring_init(&xs->ring, &d->mem, HV_XENSTORE_GFN << HV_PAGE_SHIFT,
+				   &xs->guest);
 	if (!err)
 		err = hv_evtchn_alloc_backend(d, guest_notify, xs, &xs->port);
 	if (err) {

@@ -40,7 +40,8 @@ int xs_ring_init(struct xs_ring *r, struct hv_gmem *mem, uint64_t gpa, struct xs
 	if (!intf)
 		return -EFAULT;
 	memset(intf, 0, HV_PAGE_SIZE);
-	intf->server_features = XENSTORE_SERVER_FEATURE_RECONNECTION | XENSTORE_SERVER_FEATURE_ERROR;
+	intf->server_features =
+		XENSTORE_SERVER_FEATURE_RECONNECTION | XENSTORE_SERVER_FEATURE_ERROR;
 	store_idx(&intf->connection, XENSTORE_CONNECTED);
 	return 0;
 }
@@ -116,7 +117,8 @@ static void fail(struct xs_ring *r, struct xenstore_domain_interface *intf, uint
 {
 	if (!r->warned)
 		log_warnx("xenstore: the guest broke its ring (%s): ignoring it until it "
-			  "reconnects", why == XENSTORE_ERROR_RINGIDX ? "bad indices" : "message too long");
+			  "reconnects",
+			  why == XENSTORE_ERROR_RINGIDX ? "bad indices" : "message too long");
 	r->warned = true;
 	xs_conn_clear(r->conn);
 	store_idx(&intf->error, why);

@@ -68,8 +68,8 @@ static void accept_clients(struct xs_socket *s)
 		ev.data.ptr = c;
 		if (!c || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			if (!s->warned_full)
-				log_warnx("xenstore: refusing a client on %s (%u connected)", s->l.path,
-					  s->nr_clients);
+				log_warnx("xenstore: refusing a client on %s (%u connected)",
+					  s->l.path, s->nr_clients);
 			s->warned_full = true;
 			free(c);
 			close(fd);

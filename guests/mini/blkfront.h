@@ -86,7 +86,8 @@ void blk_push(struct blkfront *b);
  * Takes the responses that have arrived, waiting until system time
  * deadline for at least one if none has; frees their slots and calls
  * done(b, slot, status, arg) for each (the slot's pages still hold read
- * data).  Returns the number of responses, or -XEN_ETIMEDOUT.
+ * data).  Returns the number of responses, -XEN_ETIMEDOUT, or -XEN_EIO if
+ * the backend's producer index is beyond the ring.
  */
 long blk_complete(struct blkfront *b, uint64_t deadline,
 		  void (*done)(struct blkfront *b, unsigned slot, int16_t status, void *arg),

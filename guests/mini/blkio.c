@@ -110,6 +110,8 @@ long blk_complete(struct blkfront *b, uint64_t deadline,
 	do {
 		RING_IDX prod = b->ring.sring->rsp_prod;
 
+		if (prod - b->ring.rsp_cons > RING_SIZE(&b->ring))
+			return -XEN_EIO; /* the backend's index is beyond the ring */
 		xen_rmb(); /* the responses after the index that says they are there */
 		for (; b->ring.rsp_cons != prod; b->ring.rsp_cons++, n++) {
 			blkif_response_t rsp = *RING_GET_RESPONSE(&b->ring, b->ring.rsp_cons);

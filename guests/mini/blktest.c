@@ -18,7 +18,6 @@
  */
 #include "blkfront.h"
 #include "console.h"
-#include "hcall.h"
 #include "kernel.h"
 #include "lib.h"
 #include "modes.h"

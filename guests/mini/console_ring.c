@@ -4,7 +4,6 @@
  */
 #include "console_ring.h"
 #include "evtchn.h"
-#include "hcall.h"
 #include "lib.h"
 #include "pv.h"
 #include "pvclock.h"

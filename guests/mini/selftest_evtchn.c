@@ -4,8 +4,6 @@
  * an IPI to itself, masking, status and close, and VIRQ_TIMER from the
  * single-shot timer.  The ports to vCPU 1 are checked in selftest_smp.c.
  */
-#include "console.h"
-#include "cpu.h"
 #include "evtchn.h"
 #include "hcall.h"
 #include "kernel.h"
@@ -13,7 +11,6 @@
 #include "pv.h"
 #include "pvclock.h"
 #include "selftest.h"
-#include "shinfo.h"
 
 #define WAIT_NS 1000000000ULL     /* for an event that should come at once */
 #define TIMER_NS 20000000ULL      /* the single-shot timer's delay */

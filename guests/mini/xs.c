@@ -5,8 +5,6 @@
  * "path\0token\0") may come before any reply: they are queued for
  * xs_read_watch().
  */
-#include "evtchn.h"
-#include "hcall.h"
 #include "lib.h"
 #include "pv.h"
 #include "pvclock.h"
@@ -14,7 +12,6 @@
 #include "xs_ring.h"
 
 #define REPLY_WAIT_NS 5000000000ULL
-#define MAX_PARTS 3
 #define EVENT_QUEUE 8
 #define EVENT_MAX 256
 
