@@ -189,7 +189,7 @@ static bool letters_and_partition(const char *s, uint32_t max_disk, uint32_t max
 	*part = 0;
 	if (!*p)
 		return true;
-	if (!isdigit((unsigned char)*p) || *p == '0') /* no sign, no leading zero */
+	if (!decimal(p) || *p == '0')
 		return false;
 	errno = 0;
 	v = strtoul(p, &end, 10);
@@ -199,17 +199,23 @@ static bool letters_and_partition(const char *s, uint32_t max_disk, uint32_t max
 	return true;
 }
 
-/* dN or dNpM, decimal without leading zeros. */
+/* True if s starts with a decimal number that has no sign and no leading zero. */
+static bool decimal(const char *s)
+{
+	return isdigit((unsigned char)s[0]) && !(s[0] == '0' && isdigit((unsigned char)s[1]));
+}
+
+/* dN or dNpM. */
 static bool d_p_form(const char *s, uint32_t *disk, uint32_t *part)
 {
 	unsigned long n, m = 0;
 	char *end;
 
-	if (s[0] != 'd' || !isdigit((unsigned char)s[1]) || (s[1] == '0' && isdigit((unsigned char)s[2])))
+	if (s[0] != 'd' || !decimal(s + 1))
 		return false;
 	n = strtoul(s + 1, &end, 10);
 	if (*end == 'p') {
-		if (!isdigit((unsigned char)end[1]) || (end[1] == '0' && isdigit((unsigned char)end[2])))
+		if (!decimal(end + 1))
 			return false;
 		m = strtoul(end + 1, &end, 10);
 	}
@@ -228,7 +234,8 @@ static bool vdev_number(const char *s, uint32_t *devid)
 	char *end;
 
 	if (d_p_form(s, &disk, &part) ||
-	    (!strncmp(s, "xvd", 3) && letters_and_partition(s + 3, (1u << 20) - 1, 255, &disk, &part))) {
+	    (!strncmp(s, "xvd", 3) &&
+	     letters_and_partition(s + 3, (1u << 20) - 1, 255, &disk, &part))) {
 		*devid = disk <= 15 && part <= 15 ? (202u << 8) | (disk << 4) | part
 						  : (1u << 28) | (disk << 8) | part;
 		return true;
@@ -316,6 +323,9 @@ static int check_target(struct parser *ps)
 
 static int fill(struct parser *ps, struct hv_disk *disk)
 {
+	const char *access;
+	size_t len;
+
 	if (!ps->p[P_VDEV].given || !ps->p[P_VDEV].len)
 		return fail(ps, "no vdev (the guest's device name) given");
 	if (ps->p[P_VDEV].len > HV_DISK_VDEV_MAX)
@@ -324,8 +334,9 @@ static int fill(struct parser *ps, struct hv_disk *disk)
 	if (!vdev_number(disk->vdev, &disk->devid))
 		return fail_value(ps, P_VDEV, "not a virtual device name "
 					      "(xvdX, hdX, sdX, dNpM or a number)");
-	disk->readonly = ps->p[P_ACCESS].given && (is(ps->p[P_ACCESS].at, ps->p[P_ACCESS].len, "r") ||
-						    is(ps->p[P_ACCESS].at, ps->p[P_ACCESS].len, "ro"));
+	access = ps->p[P_ACCESS].given ? ps->p[P_ACCESS].at : "";
+	len = ps->p[P_ACCESS].len;
+	disk->readonly = is(access, len, "r") || is(access, len, "ro");
 	disk->target = strndup(ps->p[P_TARGET].at, ps->p[P_TARGET].len);
 	return disk->target ? 0 : -ENOMEM;
 }

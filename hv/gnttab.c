@@ -70,7 +70,8 @@ static uint64_t entry_gpa(const struct hv_gnttab *gt, grant_ref_t ref)
 
 	if (frame >= gt->nr_frames || gt->gfn[frame] == NO_GFN)
 		return 0;
-	return (gt->gfn[frame] << HV_PAGE_SHIFT) + (ref % ENTRIES_PER_FRAME) * sizeof(grant_entry_v1_t);
+	return (gt->gfn[frame] << HV_PAGE_SHIFT) +
+	       (ref % ENTRIES_PER_FRAME) * sizeof(grant_entry_v1_t);
 }
 
 /* Moves frame idx's contents to gpa, or clears gpa for a frame never placed. */

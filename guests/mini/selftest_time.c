@@ -49,7 +49,7 @@ static void check_get_time(struct selftest *t)
 
 static uint64_t ticks_to_ns(uint64_t ticks, uint64_t hz)
 {
-	return (uint64_t)((unsigned __int128)ticks * NS_PER_S / hz);
+	return ticks / hz * NS_PER_S + ticks % hz * NS_PER_S / hz;
 }
 
 /*
