@@ -189,7 +189,7 @@ static bool letters_and_partition(const char *s, uint32_t max_disk, uint32_t max
 	*part = 0;
 	if (!*p)
 		return true;
-	if (!decimal(p) || *p == '0')
+	if (!isdigit((unsigned char)*p) || *p == '0') /* no sign, no leading zero */
 		return false;
 	errno = 0;
 	v = strtoul(p, &end, 10);

@@ -166,11 +166,11 @@ static void run(const struct op_bytes *o, uint64_t frame_gfn[HV_GNTTAB_MAX_FRAME
 /* Nothing is held: no entry of a placed frame may keep the backend's flags. */
 static void check_flags(uint64_t frame_gfn[HV_GNTTAB_MAX_FRAMES])
 {
-	for (grant_ref_t ref = 0; ref < HV_GNTTAB_MAX_FRAMES * 512; ref++) {
-		uint64_t gpa = entry_gpa(frame_gfn, ref);
-
-		if (gpa && (read_entry(gpa).flags & (GTF_reading | GTF_writing)))
-			__builtin_trap();
+	for (unsigned frame = 0; frame < HV_GNTTAB_MAX_FRAMES; frame++) {
+		for (unsigned i = 0; frame_gfn[frame] && i < 512; i++)
+			if (read_entry((frame_gfn[frame] << 12) + i * 8).flags &
+			    (GTF_reading | GTF_writing))
+				__builtin_trap();
 	}
 }
 
