@@ -429,7 +429,8 @@ int hv_xs_read(struct hv_domain *d, const char *path, char **value)
 	if (!err) {
 		*value = malloc(n->len + 1);
 		if (*value) {
-			memcpy(*value, n->value, n->len);
+			if (n->len) /* an empty node may have no buffer at all */
+				memcpy(*value, n->value, n->len);
 			(*value)[n->len] = '\0';
 		} else {
 			err = -ENOMEM;
