@@ -11,7 +11,20 @@
 #ifndef HV_DEVICE_H
 #define HV_DEVICE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct hv_domain;
+
+/* A growable buffer that save functions append to (owner frees data). */
+struct hv_state_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Appends n bytes; 0 or -ENOMEM. */
+int hv_state_put(struct hv_state_buf *b, const void *p, size_t n);
 
 enum hv_device_prio {
 	HV_PRIO_CORE = 0,     /* event channels, grant table, time */
@@ -26,20 +39,75 @@ struct hv_device {
 	int (*init)(struct hv_domain *d);
 	/* Releases what init made; never called if init failed. */
 	void (*exit)(struct hv_domain *d);
+
+	/*
+	 * Optional: stop and restart the device's own threads around a pause,
+	 * so that nothing changes guest memory or device state while the
+	 * domain is paused (e.g. finish or hold in-flight I/O).
+	 */
+	void (*pause)(struct hv_domain *d);
+	void (*unpause)(struct hv_domain *d);
+
+	/*
+	 * Optional, together: the device's state as one versioned sub-record
+	 * (state_id, state_version; see docs/stream-format.md).  save runs
+	 * with the domain paused and appends the record's body to out;
+	 * restore runs after init and before any vCPU runs, gets the body of
+	 * a record with this state_id, must check every byte of it, and
+	 * returns 0 or -errno (-EINVAL for a bad body, -ENOTSUP for a version
+	 * it cannot read).
+	 */
+	uint32_t state_id;
+	uint32_t state_version;
+	int (*save)(struct hv_domain *d, struct hv_state_buf *out);
+	int (*restore)(struct hv_domain *d, uint32_t version, const uint8_t *body, size_t len);
 };
+
+/*
+ * One sub-record in the device-state blob: this header, then len bytes of
+ * body, then zero padding to a multiple of 8.
+ */
+struct hv_state_record {
+	uint32_t id;
+	uint32_t version;
+	uint32_t len;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct hv_state_record) == 16, "state record header");
+
+/* The most bytes one device's state may take. */
+#define HV_STATE_MAX_RECORD (64u << 20)
 
 /* Registers dev (a struct hv_device with static storage) with tern-hv. */
 #define HV_DEVICE(dev)                                                                   \
 	static const struct hv_device *const hv_device_ptr_##dev                         \
 		__attribute__((used, section("hv_devices"), aligned(sizeof(void *)))) = &dev
 
-/* The most devices a build may register. */
+/* The most devices a build may register (a 64-bit set tracks them). */
 #define HV_MAX_DEVICES 32
+_Static_assert(HV_MAX_DEVICES <= 64, "restore tracks devices in 64 bits");
 
 /* Runs every init; on a failure undoes the ones done.  Returns 0 or -errno. */
 int hv_devices_init(struct hv_domain *d);
 
 /* Runs the exits of the devices hv_devices_init brought up. */
 void hv_devices_exit(struct hv_domain *d);
+
+/* Calls every device's pause (in order) or unpause (in reverse). */
+void hv_devices_pause(struct hv_domain *d);
+void hv_devices_unpause(struct hv_domain *d);
+
+/*
+ * Appends every device's state record to out, in device order.  The domain
+ * must be paused.  Returns 0 or -errno.
+ */
+int hv_devices_save(struct hv_domain *d, struct hv_state_buf *out);
+
+/*
+ * Hands each record of blob (len bytes, as hv_devices_save wrote it) to the
+ * device with its id.  Unknown ids, duplicate ids, bad lengths and
+ * padding are refused (-EINVAL) before any device sees anything.
+ */
+int hv_devices_restore(struct hv_domain *d, const uint8_t *blob, size_t len);
 
 #endif

@@ -109,6 +109,9 @@ struct hv_domain {
 	pthread_cond_t cond;     /* broadcast when stop is set */
 	/* Below: protected by lock. */
 	enum hv_stop stop;
+	bool pausing;             /* vCPUs are to park (hv_domain_pause) */
+	unsigned nr_parked;       /* vCPU threads parked */
+	unsigned nr_vcpu_threads; /* vCPU threads running their loop */
 	uint64_t shared_info_gpa; /* 0: not mapped; read atomically elsewhere */
 	bool shinfo_compat;       /* shared_info in the 32-bit layout */
 	unsigned nr_pollers;      /* vCPUs in SCHEDOP_poll (atomic) */
@@ -142,6 +145,17 @@ void hv_domain_destroy(struct hv_domain *d);
  * and kicks every vCPU out of the guest.  Safe from any thread.
  */
 void hv_domain_stop(struct hv_domain *d, enum hv_stop why);
+
+/*
+ * Stops every vCPU outside the guest, with its last instruction complete,
+ * then pauses the devices (HV_DEVICE pause hooks): afterwards neither the
+ * guest nor tern-hv changes guest memory or device state.  Returns once all
+ * are parked (or the domain stopped).  Not from a vCPU thread.
+ */
+void hv_domain_pause(struct hv_domain *d);
+
+/* Undoes hv_domain_pause: devices first, then the vCPUs run again. */
+void hv_domain_unpause(struct hv_domain *d);
 
 /* Nanoseconds since the domain was created: Xen's "system time". */
 uint64_t hv_domain_time_ns(const struct hv_domain *d);

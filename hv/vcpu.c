@@ -183,6 +183,34 @@ static void handle_exit(struct hv_vcpu *v)
 }
 
 /*
+ * Completes the instruction of the last exit (an OUT's RIP advance and
+ * result) without running the guest further, so that v's registers are
+ * whole for whoever reads them while it is parked.
+ */
+static void settle(struct hv_vcpu *v)
+{
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+		log_warnx("vcpu%u: could not settle before a pause", v->id);
+	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Parks v while the domain is paused.  d->lock is held. */
+static void park(struct hv_vcpu *v)
+{
+	struct hv_domain *d = v->d;
+
+	pthread_mutex_unlock(&d->lock);
+	settle(v);
+	pthread_mutex_lock(&d->lock);
+	d->nr_parked++;
+	pthread_cond_broadcast(&d->cond);
+	while (d->pausing && d->stop == HV_STOP_NONE)
+		pthread_cond_wait(&d->cond, &d->lock);
+	d->nr_parked--;
+}
+
+/*
  * Looks at v's requests before it enters the guest.  Returns false when the
  * thread must end because the domain stops.
  */
@@ -194,6 +222,8 @@ static bool take_requests(struct hv_vcpu *v)
 	struct kvm_mp_state halted = { .mp_state = KVM_MP_STATE_HALTED };
 
 	pthread_mutex_lock(&d->lock);
+	if (d->pausing && d->stop == HV_STOP_NONE)
+		park(v);
 	if (d->stop != HV_STOP_NONE) {
 		pthread_mutex_unlock(&d->lock);
 		return false;
@@ -239,7 +269,34 @@ static void *vcpu_thread(void *arg)
 		}
 		handle_exit(v);
 	}
+	pthread_mutex_lock(&v->d->lock);
+	v->d->nr_vcpu_threads--;
+	pthread_cond_broadcast(&v->d->cond);
+	pthread_mutex_unlock(&v->d->lock);
 	return NULL;
+}
+
+void hv_domain_pause(struct hv_domain *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->pausing = true;
+	pthread_mutex_unlock(&d->lock);
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		hv_vcpu_kick(&d->vcpus[i]);
+	pthread_mutex_lock(&d->lock);
+	while (d->nr_parked < d->nr_vcpu_threads && d->stop == HV_STOP_NONE)
+		pthread_cond_wait(&d->cond, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+	hv_devices_pause(d);
+}
+
+void hv_domain_unpause(struct hv_domain *d)
+{
+	hv_devices_unpause(d);
+	pthread_mutex_lock(&d->lock);
+	d->pausing = false;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
 }
 
 int hv_vcpus_start(struct hv_domain *d)
@@ -253,8 +310,14 @@ int hv_vcpus_start(struct hv_domain *d)
 	for (unsigned i = 0; i < d->nr_vcpus; i++) {
 		struct hv_vcpu *v = &d->vcpus[i];
 
+		pthread_mutex_lock(&d->lock);
+		d->nr_vcpu_threads++;
+		pthread_mutex_unlock(&d->lock);
 		err = pthread_create(&v->thread, NULL, vcpu_thread, v);
 		if (err) {
+			pthread_mutex_lock(&d->lock);
+			d->nr_vcpu_threads--;
+			pthread_mutex_unlock(&d->lock);
 			log_warnx("vcpu%u: cannot start its thread: %s", i, strerror(err));
 			hv_domain_stop(d, HV_STOP_ERROR);
 			return -err;
