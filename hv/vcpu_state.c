@@ -30,9 +30,14 @@ _Static_assert(sizeof(hv_vcpu_saved_msrs) / sizeof(hv_vcpu_saved_msrs[0]) <= HV_
 
 /* KVM_GET/SET_MSRS take a header followed by the entries. */
 struct msr_buf {
-	struct kvm_msrs hdr;
-	struct kvm_msr_entry e[HV_VCPU_MAX_MSRS];
+	uint64_t space[(sizeof(struct kvm_msrs) + HV_VCPU_MAX_MSRS * sizeof(struct kvm_msr_entry)) /
+		       8];
 };
+
+static struct kvm_msrs *msr_hdr(struct msr_buf *b)
+{
+	return (struct kvm_msrs *)b->space;
+}
 
 /* Reads each listed MSR on its own, keeping those this host's KVM has. */
 static int get_msrs(struct hv_vcpu *v, struct hv_vcpu_state *s)
@@ -42,10 +47,10 @@ static int get_msrs(struct hv_vcpu *v, struct hv_vcpu_state *s)
 	s->nr_msrs = 0;
 	for (unsigned i = 0; i < hv_vcpu_nr_saved_msrs; i++) {
 		memset(&b, 0, sizeof(b));
-		b.hdr.nmsrs = 1;
-		b.e[0].index = hv_vcpu_saved_msrs[i];
-		if (ioctl(v->fd, KVM_GET_MSRS, &b) == 1)
-			s->msrs[s->nr_msrs++] = b.e[0];
+		msr_hdr(&b)->nmsrs = 1;
+		msr_hdr(&b)->entries[0].index = hv_vcpu_saved_msrs[i];
+		if (ioctl(v->fd, KVM_GET_MSRS, msr_hdr(&b)) == 1)
+			s->msrs[s->nr_msrs++] = msr_hdr(&b)->entries[0];
 	}
 	return 0;
 }
@@ -58,9 +63,9 @@ static int set_msrs(struct hv_vcpu *v, const struct hv_vcpu_state *s)
 	if (s->nr_msrs > HV_VCPU_MAX_MSRS)
 		return -EINVAL;
 	memset(&b, 0, sizeof(b));
-	b.hdr.nmsrs = s->nr_msrs;
-	memcpy(b.e, s->msrs, s->nr_msrs * sizeof(b.e[0]));
-	n = ioctl(v->fd, KVM_SET_MSRS, &b);
+	msr_hdr(&b)->nmsrs = s->nr_msrs;
+	memcpy(msr_hdr(&b)->entries, s->msrs, s->nr_msrs * sizeof(s->msrs[0]));
+	n = ioctl(v->fd, KVM_SET_MSRS, msr_hdr(&b));
 	if (n < 0)
 		return -errno;
 	return (unsigned)n == s->nr_msrs ? 0 : -EINVAL;

@@ -18,7 +18,6 @@ struct hv_vcpu;
 struct hv_vcpu_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	struct kvm_xsave xsave;
 	struct kvm_xcrs xcrs;
 	struct kvm_lapic_state lapic;
 	struct kvm_vcpu_events events;
@@ -30,6 +29,8 @@ struct hv_vcpu_state {
 	uint8_t upcall_vector;
 	bool up;
 	bool initialised;
+	/* Last: newer headers end struct kvm_xsave with a flexible array. */
+	struct kvm_xsave xsave;
 };
 
 /*

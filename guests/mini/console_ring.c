@@ -8,7 +8,7 @@
 #include "pv.h"
 #include "pvclock.h"
 
-#define WAIT_NS 1000000000ULL
+#define WAIT_NS 10000000000ULL
 
 static volatile struct xencons_interface *ring;
 static evtchn_port_t port;

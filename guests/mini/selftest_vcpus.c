@@ -14,7 +14,7 @@
 #include "smp.h"
 #include "x86.h"
 
-#define WAIT_NS 1000000000ULL
+#define WAIT_NS 10000000000ULL
 #define AGREE_NS 100000ULL
 #define NOBODY 0xffffffffu
 

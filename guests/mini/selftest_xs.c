@@ -13,7 +13,7 @@
 
 #define VALUE_MAX 128
 #define LIST_MAX 512
-#define EVENT_WAIT_NS 2000000000ULL
+#define EVENT_WAIT_NS 10000000000ULL
 #define SILENCE_NS 100000000ULL
 #define TOKEN "mini-selftest"
 #define WATCHED "data/watched"

@@ -47,7 +47,18 @@ truncate -s 8M "$WORK/disk.img"
 selftest vbd --cmdline selftest --vcpus 2 --disk "vdev=xvda,target=$WORK/disk.img"
 passed vbd vbd.connect vbd.read vbd.disconnect
 
-HV_STDIN=<(sleep 1; echo hello) selftest interactive --cmdline selftest=interactive
+# The line is typed once the guest asks for it (earlier, mini's console_io
+# check would read it first).
+mkfifo "$WORK/typed"
+(
+	for ((i = 0; i < 1200; i++)); do
+		grep -q '^selftest: type a line' "$WORK/interactive.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	echo hello
+	sleep 2
+) >"$WORK/typed" &
+HV_STDIN="$WORK/typed" selftest interactive --cmdline selftest=interactive
 passed interactive console.ring.input
 expect_line interactive '^selftest: read "hello" from the console$'
 echo "PASS"
