@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "blkback.h"
+#include "device_state.h"
 #include "domain.h"
 #include "evtchn.h"
 #include "log.h"
@@ -167,7 +168,7 @@ static int connect_ring(struct hv_blkback *b)
 		return err;
 	}
 	hv_blkif_ring_init(&b->ring, b->ring_map.host, abi);
-	err = hv_evtchn_bind_backend(b->d, port, hv__blkback_kick, b);
+	err = hv_evtchn_bind_backend(b->d, port, b->owner, hv__blkback_kick, b);
 	if (err)
 		log_warnx("disk %s: event-channel %u is not a port for dom0", b->disk.vdev, port);
 	b->port = port;
@@ -285,6 +286,7 @@ static int set_up(struct hv_domain *d, struct hv_blkback *b)
 {
 	int err;
 
+	snprintf(b->owner, sizeof(b->owner), "vbd/%u", b->disk.devid);
 	if (asprintf(&b->fe, "/local/domain/%u/device/vbd/%u", d->domid, b->disk.devid) < 0 ||
 	    asprintf(&b->be, "/local/domain/0/backend/vbd/%u/%u", d->domid, b->disk.devid) < 0 ||
 	    !(b->buf = malloc(BUF_SIZE)))
@@ -388,5 +390,8 @@ static int init(struct hv_domain *d)
 
 const struct hv_device hv_blkback_device = {
 	.name = "blkback", .prio = HV_PRIO_BACKEND, .init = init, .exit = fini,
+	.pause = hv__blkback_pause, .unpause = hv__blkback_unpause,
+	.state_id = HV_STATE_BLKBACK, .state_version = 1,
+	.save = hv__blkback_save, .restore = hv__blkback_restore,
 };
 HV_DEVICE(hv_blkback_device);

@@ -24,6 +24,7 @@
 #include "blkback_ring.h"
 #include "device.h"
 #include "disk.h"
+#include "evtchn.h"
 #include "gnttab.h"
 
 struct hv_domain;
@@ -42,6 +43,7 @@ struct hv_blkback {
 	int fd;                 /* the image, O_RDWR or O_RDONLY */
 	uint64_t sectors;       /* its size in HV_BLKIF_SECTOR units */
 	char *fe, *be;          /* frontend and backend xenstore directories */
+	char owner[HV_EVTCHN_OWNER_MAX]; /* its event channel's: "vbd/<devid>" */
 	int wake_fd;            /* eventfd: the guest notified, or stop */
 	pthread_mutex_t lock;   /* serialises the xenbus side with exit */
 	atomic_int state;       /* the backend's xenbus state, as published */
@@ -52,6 +54,7 @@ struct hv_blkback {
 	struct hv_blkif_ring ring;
 	evtchn_port_t port;
 	pthread_t worker;
+	bool running;           /* worker not joined yet (stopped while paused) */
 	atomic_bool stop;       /* the worker ends */
 	uint8_t *buf;           /* one request's data: 11 pages */
 };
@@ -70,7 +73,10 @@ int hv__blkback_start(struct hv_blkback *b);
  */
 int16_t hv__blkback_handle(struct hv_blkback *b, const struct hv_blkif_req *req);
 
-/* Stops the worker and waits for it: it ends after the request in hand. */
+/*
+ * Stops the worker and waits for it: it ends after the request in hand, so
+ * that no request is in flight afterwards.  Nothing if it is not running.
+ */
 void hv__blkback_stop(struct hv_blkback *b);
 
 /*
@@ -84,5 +90,15 @@ void hv__blkback_kick(struct hv_domain *d, evtchn_port_t port, void *opaque);
  * -errno.  Any thread.
  */
 int hv__blkback_set_state(struct hv_blkback *b, int state);
+
+/*
+ * The device's pause (stops every worker: no request in flight), unpause
+ * (starts the workers of the connected disks again), save and restore
+ * (blkback_state.c, docs/stream-format.md).
+ */
+void hv__blkback_pause(struct hv_domain *d);
+void hv__blkback_unpause(struct hv_domain *d);
+int hv__blkback_save(struct hv_domain *d, struct hv_state_buf *out);
+int hv__blkback_restore(struct hv_domain *d, uint32_t version, const uint8_t *body, size_t len);
 
 #endif

@@ -172,6 +172,7 @@ int hv__blkback_start(struct hv_blkback *b)
 		log_warnx("disk %s: cannot start its thread: %s", b->disk.vdev, strerror(err));
 		return -err;
 	}
+	b->running = true;
 	/* for top -H and perf; Linux keeps 15 bytes of a thread's name */
 	snprintf(name, sizeof(name), "blk-%.11s", b->disk.vdev);
 	pthread_setname_np(b->worker, name);
@@ -180,7 +181,10 @@ int hv__blkback_start(struct hv_blkback *b)
 
 void hv__blkback_stop(struct hv_blkback *b)
 {
+	if (!b->running)
+		return;
 	atomic_store(&b->stop, true);
 	hv__blkback_kick(b->d, b->port, b);
 	pthread_join(b->worker, NULL);
+	b->running = false;
 }

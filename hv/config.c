@@ -362,6 +362,7 @@ static const struct key keys[] = {
 	{ "xenstore_socket", set_path, FIELD(xenstore_socket), 0, NULL },
 	{ "console_socket", set_path, FIELD(console_socket), 0, NULL },
 	{ "console_log", set_path, FIELD(console_log), 0, NULL },
+	{ "control_socket", set_path, FIELD(control_socket), 0, NULL },
 	{ "on_poweroff", set_action, FIELD(on_poweroff), 0, NULL },
 	{ "on_reboot", set_action, FIELD(on_reboot), 0, NULL },
 	{ "on_crash", set_action, FIELD(on_crash), 0, NULL },
@@ -489,6 +490,7 @@ void hv_config_free(struct hv_config *c)
 	free(c->xenstore_socket);
 	free(c->console_socket);
 	free(c->console_log);
+	free(c->control_socket);
 	hv_config_init(c);
 }
 

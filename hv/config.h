@@ -34,6 +34,7 @@ struct hv_config {
 	char *xenstore_socket;   /* "xenstore_socket": path for dom0 clients */
 	char *console_socket;    /* "console_socket": path to attach a terminal */
 	char *console_log;       /* "console_log": file the console is copied to */
+	char *control_socket;    /* "control_socket": the domain's control socket */
 	enum hv_action on_poweroff; /* default destroy */
 	enum hv_action on_reboot;   /* default restart */
 	enum hv_action on_crash;    /* default destroy */

@@ -53,6 +53,8 @@ void hv_devices_exit(struct hv_domain *d)
 
 int hv_state_put(struct hv_state_buf *b, const void *p, size_t n)
 {
+	if (!n)
+		return 0; /* p may be NULL then (an empty value) */
 	if (n > b->cap - b->len) {
 		size_t cap = b->cap ? b->cap : 4096;
 		uint8_t *grown;
@@ -84,10 +86,23 @@ void hv_devices_unpause(struct hv_domain *d)
 			d->devices[i]->unpause(d);
 }
 
+/* True while hv_domain_pause holds the domain (its devices' threads too). */
+static bool paused(struct hv_domain *d)
+{
+	bool p;
+
+	pthread_mutex_lock(&d->lock);
+	p = d->pausing;
+	pthread_mutex_unlock(&d->lock);
+	return p;
+}
+
 int hv_devices_save(struct hv_domain *d, struct hv_state_buf *out)
 {
 	static const uint8_t zeros[8];
 
+	if (!paused(d))
+		return -EBUSY;
 	for (unsigned i = 0; i < d->nr_devices_up; i++) {
 		const struct hv_device *dev = d->devices[i];
 		struct hv_state_record r = { .id = dev->state_id, .version = dev->state_version };
@@ -124,10 +139,15 @@ static const struct hv_device *device_for(struct hv_domain *d, uint32_t id, unsi
 	return NULL;
 }
 
-/* Walks blob's records; with apply false only checks them. */
-static int walk_records(struct hv_domain *d, const uint8_t *blob, size_t len, bool apply)
+/*
+ * Walks blob's records; with apply false only checks them: in device order
+ * (a restore may rely on the devices before it), each device once.
+ * Returns 0 or -errno, and in *seen the devices that have a record.
+ */
+static int walk_records(struct hv_domain *d, const uint8_t *blob, size_t len, bool apply,
+			uint64_t *seen)
 {
-	uint64_t seen = 0;
+	unsigned next = 0;
 	size_t off = 0;
 
 	while (off < len) {
@@ -144,12 +164,13 @@ static int walk_records(struct hv_domain *d, const uint8_t *blob, size_t len, bo
 		padded = ((size_t)r.len + 7) & ~(size_t)7;
 		dev = device_for(d, r.id, &index);
 		if (!dev || r.reserved || r.len > HV_STATE_MAX_RECORD || padded > len - off ||
-		    (seen & (1ULL << index)))
+		    index < next)
 			return -EINVAL;
 		for (size_t i = r.len; i < padded; i++)
 			if (blob[off + i])
 				return -EINVAL;
-		seen |= 1ULL << index;
+		*seen |= 1ULL << index;
+		next = index + 1;
 		if (apply) {
 			err = dev->restore(d, r.version, blob + off, r.len);
 			if (err) {
@@ -165,11 +186,20 @@ static int walk_records(struct hv_domain *d, const uint8_t *blob, size_t len, bo
 
 int hv_devices_restore(struct hv_domain *d, const uint8_t *blob, size_t len)
 {
-	int err = walk_records(d, blob, len, false);
+	uint64_t seen = 0, want = 0;
+	int err;
 
+	if (!paused(d))
+		return -EBUSY;
+	for (unsigned i = 0; i < d->nr_devices_up; i++)
+		if (d->devices[i]->save)
+			want |= 1ULL << i;
+	err = walk_records(d, blob, len, false, &seen);
+	if (!err && seen != want)
+		err = -EINVAL; /* a device without its state would run on its fresh one */
 	if (err) {
 		log_warnx("device state: malformed (%zu bytes)", len);
 		return err;
 	}
-	return walk_records(d, blob, len, true);
+	return walk_records(d, blob, len, true, &seen);
 }

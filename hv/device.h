@@ -27,6 +27,7 @@ struct hv_state_buf {
 int hv_state_put(struct hv_state_buf *b, const void *p, size_t n);
 
 enum hv_device_prio {
+	HV_PRIO_PLATFORM = -10, /* what the others' restores check against */
 	HV_PRIO_CORE = 0,     /* event channels, grant table, time */
 	HV_PRIO_STORE = 10,   /* xenstore: needs event channels */
 	HV_PRIO_BACKEND = 20, /* console, block: need xenstore */
@@ -52,10 +53,12 @@ struct hv_device {
 	 * Optional, together: the device's state as one versioned sub-record
 	 * (state_id, state_version; see docs/stream-format.md).  save runs
 	 * with the domain paused and appends the record's body to out;
-	 * restore runs after init and before any vCPU runs, gets the body of
-	 * a record with this state_id, must check every byte of it, and
+	 * restore runs after init, with the domain paused and before any vCPU
+	 * runs, after the restores of the devices before it; it gets the body
+	 * of a record with this state_id, must check every byte of it, and
 	 * returns 0 or -errno (-EINVAL for a bad body, -ENOTSUP for a version
-	 * it cannot read).
+	 * it cannot read).  What needs the threads (restarting a worker,
+	 * re-raising events) is left to the unpause hook.
 	 */
 	uint32_t state_id;
 	uint32_t state_version;
@@ -99,14 +102,19 @@ void hv_devices_unpause(struct hv_domain *d);
 
 /*
  * Appends every device's state record to out, in device order.  The domain
- * must be paused.  Returns 0 or -errno.
+ * must be paused (else -EBUSY).  Returns 0 or -errno.
  */
 int hv_devices_save(struct hv_domain *d, struct hv_state_buf *out);
 
 /*
  * Hands each record of blob (len bytes, as hv_devices_save wrote it) to the
- * device with its id.  Unknown ids, duplicate ids, bad lengths and
- * padding are refused (-EINVAL) before any device sees anything.
+ * device with its id.  Unknown ids, records out of device order or
+ * repeated, a device that saves but has no record, bad lengths and padding
+ * are refused (-EINVAL) before any device sees anything.  The domain must
+ * be paused (else -EBUSY): the order is hv_devices_init, guest memory,
+ * hv_domain_pause, hv_devices_restore, the vCPU state, hv_domain_unpause.
+ * On an error the domain must not run (some devices may hold their new
+ * state).
  */
 int hv_devices_restore(struct hv_domain *d, const uint8_t *blob, size_t len);
 

@@ -58,6 +58,7 @@ struct hv_xenstore;
 struct hv_pvcon;
 struct hv_blkback;
 struct hv_time;
+struct hv_logdirty;
 
 struct hv_vcpu {
 	struct hv_domain *d;
@@ -104,6 +105,7 @@ struct hv_domain {
 	struct hv_pvcon *pvcon;
 	struct hv_blkback **disks;
 	unsigned nr_disks;
+	struct hv_logdirty *logdirty;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;     /* broadcast when stop is set */

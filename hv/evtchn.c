@@ -10,11 +10,14 @@
 #include "evtchn.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "device_state.h"
 #include "domain.h"
+#include "evtchn_int.h"
 #include "hypercall.h"
 #include "log.h"
 
@@ -26,31 +29,12 @@
 #define SEL_OFF_32 4
 #define UPCALL_OFF offsetof(struct vcpu_info, evtchn_upcall_pending)
 #define VCPU_INFO_SIZE 64
-#define NR_PORTS_32 1024
 
 _Static_assert(sizeof(struct vcpu_info) == VCPU_INFO_SIZE, "vcpu_info is 64 bytes");
 
-struct port {
-	uint8_t state;         /* EVTCHNSTAT_* */
-	uint32_t vcpu;         /* the vCPU notified */
-	domid_t remote_dom;    /* unbound: who may bind; interdomain: the peer */
-	evtchn_port_t remote;  /* interdomain within the guest: the other end */
-	uint32_t virq;
-	hv_evtchn_fn fn;       /* interdomain to a backend: its callback */
-	void *opaque;
-};
-
-struct hv_evtchn {
-	pthread_mutex_t lock;
-	/* Held for reading around backend callbacks, for writing by unbind. */
-	pthread_rwlock_t calls;
-	struct port ports[EVTCHN_2L_NR_CHANNELS];
-	evtchn_port_t virq[HV_CONFIG_MAX_VCPUS][NR_VIRQS];
-};
-
 static unsigned nr_ports(struct hv_domain *d)
 {
-	return __atomic_load_n(&d->shinfo_compat, __ATOMIC_ACQUIRE) ? NR_PORTS_32
+	return __atomic_load_n(&d->shinfo_compat, __ATOMIC_ACQUIRE) ? HV_EVTCHN_NR_PORTS_32
 								     : EVTCHN_2L_NR_CHANNELS;
 }
 
@@ -190,36 +174,44 @@ static evtchn_port_t alloc_port(struct hv_domain *d)
 	return 0;
 }
 
-int hv_evtchn_alloc_backend(struct hv_domain *d, hv_evtchn_fn fn, void *opaque,
-			    evtchn_port_t *port)
+/* Makes p a backend's end: connected to owner's fn. */
+static void connect_backend(struct hv_evtchn_port *p, const char *owner, hv_evtchn_fn fn,
+			    void *opaque)
+{
+	p->state = EVTCHNSTAT_interdomain;
+	snprintf(p->owner, sizeof(p->owner), "%s", owner);
+	p->fn = fn;
+	p->opaque = opaque;
+}
+
+int hv_evtchn_alloc_backend(struct hv_domain *d, const char *owner, hv_evtchn_fn fn,
+			    void *opaque, evtchn_port_t *port)
 {
 	struct hv_evtchn *e = d->evtchn;
 	evtchn_port_t p;
 
 	pthread_mutex_lock(&e->lock);
 	p = alloc_port(d);
-	if (p)
-		e->ports[p] = (struct port){ .state = EVTCHNSTAT_interdomain,
-					     .remote_dom = HV_BACKEND_DOMID, .fn = fn,
-					     .opaque = opaque };
+	if (p) {
+		e->ports[p] = (struct hv_evtchn_port){ .remote_dom = HV_BACKEND_DOMID };
+		connect_backend(&e->ports[p], owner, fn, opaque);
+	}
 	pthread_mutex_unlock(&e->lock);
 	*port = p;
 	return p ? 0 : -ENOSPC;
 }
 
-int hv_evtchn_bind_backend(struct hv_domain *d, evtchn_port_t port, hv_evtchn_fn fn,
-			   void *opaque)
+int hv_evtchn_bind_backend(struct hv_domain *d, evtchn_port_t port, const char *owner,
+			   hv_evtchn_fn fn, void *opaque)
 {
 	struct hv_evtchn *e = d->evtchn;
-	struct port *p;
+	struct hv_evtchn_port *p;
 	int err = -EINVAL;
 
 	pthread_mutex_lock(&e->lock);
 	p = port < nr_ports(d) ? &e->ports[port] : NULL;
 	if (p && p->state == EVTCHNSTAT_unbound && p->remote_dom == HV_BACKEND_DOMID) {
-		p->state = EVTCHNSTAT_interdomain;
-		p->fn = fn;
-		p->opaque = opaque;
+		connect_backend(p, owner, fn, opaque);
 		err = 0;
 	}
 	pthread_mutex_unlock(&e->lock);
@@ -231,8 +223,9 @@ void hv_evtchn_unbind_backend(struct hv_domain *d, evtchn_port_t port)
 	struct hv_evtchn *e = d->evtchn;
 
 	pthread_mutex_lock(&e->lock);
-	if (port < EVTCHN_2L_NR_CHANNELS && e->ports[port].fn) {
+	if (port < EVTCHN_2L_NR_CHANNELS && e->ports[port].owner[0]) {
 		e->ports[port].state = EVTCHNSTAT_unbound;
+		e->ports[port].owner[0] = '\0';
 		e->ports[port].fn = NULL;
 		e->ports[port].opaque = NULL;
 	}
@@ -302,12 +295,15 @@ static void fini(struct hv_domain *d)
 
 static const struct hv_device evtchn_device = {
 	.name = "evtchn", .prio = HV_PRIO_CORE, .init = init, .exit = fini,
+	.unpause = hv__evtchn_unpause,
+	.state_id = HV_STATE_EVTCHN, .state_version = 1,
+	.save = hv__evtchn_save, .restore = hv__evtchn_restore,
 };
 HV_DEVICE(evtchn_device);
 
 /* EVTCHNOP: the guest's side. */
 
-static struct port *guest_port(struct hv_domain *d, evtchn_port_t port)
+static struct hv_evtchn_port *guest_port(struct hv_domain *d, evtchn_port_t port)
 {
 	if (port == 0 || port >= nr_ports(d))
 		return NULL;
@@ -315,7 +311,7 @@ static struct port *guest_port(struct hv_domain *d, evtchn_port_t port)
 }
 
 /* Allocates a port in state s on vcpu; 0 or -ENOSPC.  Lock held. */
-static long new_port(struct hv_domain *d, struct port init, evtchn_port_t *out)
+static long new_port(struct hv_domain *d, struct hv_evtchn_port init, evtchn_port_t *out)
 {
 	evtchn_port_t p = alloc_port(d);
 
@@ -332,14 +328,15 @@ static long alloc_unbound(struct hv_domain *d, struct evtchn_alloc_unbound *a)
 		return -XEN_EPERM;
 	if (a->remote_dom == DOMID_SELF)
 		a->remote_dom = (domid_t)d->domid;
-	return new_port(d, (struct port){ .state = EVTCHNSTAT_unbound,
-					  .remote_dom = a->remote_dom }, &a->port);
+	return new_port(d, (struct hv_evtchn_port){ .state = EVTCHNSTAT_unbound,
+						    .remote_dom = a->remote_dom },
+			&a->port);
 }
 
 /* Binds to one of the guest's own unbound ports (a loopback channel). */
 static long bind_interdomain(struct hv_domain *d, struct evtchn_bind_interdomain *b)
 {
-	struct port *r;
+	struct hv_evtchn_port *r;
 	long err;
 
 	if (!hv_domain_is_self(d, b->remote_dom))
@@ -347,9 +344,10 @@ static long bind_interdomain(struct hv_domain *d, struct evtchn_bind_interdomain
 	r = guest_port(d, b->remote_port);
 	if (!r || r->state != EVTCHNSTAT_unbound || r->remote_dom != d->domid)
 		return -XEN_EINVAL;
-	err = new_port(d, (struct port){ .state = EVTCHNSTAT_interdomain,
-					 .remote_dom = (domid_t)d->domid,
-					 .remote = b->remote_port }, &b->local_port);
+	err = new_port(d, (struct hv_evtchn_port){ .state = EVTCHNSTAT_interdomain,
+						   .remote_dom = (domid_t)d->domid,
+						   .remote = b->remote_port },
+		       &b->local_port);
 	if (!err) {
 		r = guest_port(d, b->remote_port);
 		r->state = EVTCHNSTAT_interdomain;
@@ -358,25 +356,19 @@ static long bind_interdomain(struct hv_domain *d, struct evtchn_bind_interdomain
 	return err;
 }
 
-/* VIRQs bound per vCPU; the others are global and bound on vCPU 0. */
-static bool virq_per_vcpu(uint32_t virq)
-{
-	return virq == VIRQ_TIMER || virq == VIRQ_DEBUG || virq == VIRQ_XENOPROF ||
-	       virq == VIRQ_XENPMU;
-}
-
 static long bind_virq(struct hv_domain *d, struct evtchn_bind_virq *b)
 {
 	if (b->virq >= NR_VIRQS)
 		return -XEN_EINVAL;
 	if (b->vcpu >= d->nr_vcpus)
 		return -XEN_ENOENT;
-	if (!virq_per_vcpu(b->virq) && b->vcpu != 0)
+	if (!hv__evtchn_virq_per_vcpu(b->virq) && b->vcpu != 0)
 		return -XEN_EINVAL;
 	if (d->evtchn->virq[b->vcpu][b->virq])
 		return -XEN_EEXIST;
-	if (new_port(d, (struct port){ .state = EVTCHNSTAT_virq, .vcpu = b->vcpu,
-				       .virq = b->virq }, &b->port))
+	if (new_port(d, (struct hv_evtchn_port){ .state = EVTCHNSTAT_virq, .vcpu = b->vcpu,
+						 .virq = b->virq },
+		     &b->port))
 		return -XEN_ENOSPC;
 	d->evtchn->virq[b->vcpu][b->virq] = b->port;
 	return 0;
@@ -386,38 +378,41 @@ static long bind_ipi(struct hv_domain *d, struct evtchn_bind_ipi *b)
 {
 	if (b->vcpu >= d->nr_vcpus)
 		return -XEN_ENOENT;
-	return new_port(d, (struct port){ .state = EVTCHNSTAT_ipi, .vcpu = b->vcpu }, &b->port);
+	return new_port(d, (struct hv_evtchn_port){ .state = EVTCHNSTAT_ipi, .vcpu = b->vcpu },
+			&b->port);
 }
 
 /* Frees port; the other end of a loopback channel goes back to unbound. */
 static long close_port(struct hv_domain *d, evtchn_port_t port)
 {
-	struct port *p = guest_port(d, port), *r;
+	struct hv_evtchn_port *p = guest_port(d, port), *r;
 
 	if (!p || p->state == EVTCHNSTAT_closed)
 		return -XEN_EINVAL;
+	/* A global VIRQ's port may have moved to another vCPU: its row is 0. */
 	if (p->state == EVTCHNSTAT_virq)
-		d->evtchn->virq[p->vcpu][p->virq] = 0;
-	if (p->state == EVTCHNSTAT_interdomain && !p->fn && (r = guest_port(d, p->remote)) &&
+		d->evtchn->virq[hv__evtchn_virq_row(p->virq, p->vcpu)][p->virq] = 0;
+	if (p->state == EVTCHNSTAT_interdomain && !p->owner[0] &&
+	    (r = guest_port(d, p->remote)) &&
 	    r->state == EVTCHNSTAT_interdomain && r->remote == port) {
 		r->state = EVTCHNSTAT_unbound;
 		r->remote = 0;
 	}
-	*p = (struct port){ .state = EVTCHNSTAT_closed };
+	*p = (struct hv_evtchn_port){ .state = EVTCHNSTAT_closed };
 	clear_pending(d, port); /* a freed port carries nothing over, as in Xen */
 	return 0;
 }
 
 static long bind_vcpu(struct hv_domain *d, struct evtchn_bind_vcpu *b)
 {
-	struct port *p = guest_port(d, b->port);
+	struct hv_evtchn_port *p = guest_port(d, b->port);
 
 	if (!p || p->state == EVTCHNSTAT_closed)
 		return -XEN_EINVAL;
 	if (b->vcpu >= d->nr_vcpus)
 		return -XEN_ENOENT;
 	if (p->state == EVTCHNSTAT_ipi ||
-	    (p->state == EVTCHNSTAT_virq && virq_per_vcpu(p->virq)))
+	    (p->state == EVTCHNSTAT_virq && hv__evtchn_virq_per_vcpu(p->virq)))
 		return -XEN_EINVAL;
 	p->vcpu = b->vcpu;
 	return 0;
@@ -425,7 +420,7 @@ static long bind_vcpu(struct hv_domain *d, struct evtchn_bind_vcpu *b)
 
 static long status(struct hv_domain *d, struct evtchn_status *s)
 {
-	struct port *p;
+	struct hv_evtchn_port *p;
 
 	if (!hv_domain_is_self(d, s->dom))
 		return -XEN_ESRCH;
@@ -450,17 +445,17 @@ static long status(struct hv_domain *d, struct evtchn_status *s)
  * Sends on port.  Returns what the guest gets; the backend callback or the
  * port to raise is handed back so that the caller acts without the lock.
  */
-static long send_locked(struct hv_domain *d, evtchn_port_t port, struct port *target,
+static long send_locked(struct hv_domain *d, evtchn_port_t port, struct hv_evtchn_port *target,
 			evtchn_port_t *raise)
 {
-	struct port *p = guest_port(d, port);
+	struct hv_evtchn_port *p = guest_port(d, port);
 
 	*raise = 0;
 	if (!p)
 		return -XEN_EINVAL;
 	switch (p->state) {
 	case EVTCHNSTAT_interdomain:
-		if (p->fn) {
+		if (p->owner[0]) { /* a backend's; after a restore maybe not back yet */
 			*target = *p;
 			return 0;
 		}
@@ -480,7 +475,7 @@ static long send_locked(struct hv_domain *d, evtchn_port_t port, struct port *ta
 
 static long send(struct hv_domain *d, evtchn_port_t port)
 {
-	struct port target = { 0 };
+	struct hv_evtchn_port target = { 0 };
 	evtchn_port_t raise;
 	long err;
 

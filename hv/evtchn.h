@@ -29,20 +29,36 @@ struct hv_hcall;
 typedef void (*hv_evtchn_fn)(struct hv_domain *d, evtchn_port_t port, void *opaque);
 
 /*
+ * A backend's port carries its owner's name, stable across a save and a
+ * restore ("xenstore", "console", "vbd/51712"): the saved port table names
+ * the owner, and after a restore the owner takes its port back by name.
+ * At most HV_EVTCHN_OWNER_MAX - 1 bytes of [A-Za-z0-9/_-].
+ */
+#define HV_EVTCHN_OWNER_MAX 24
+
+/*
  * Allocates a new guest port already connected to a backend (as xenstore
  * and the console are, their ports handed to the guest in HVM params).
  * Returns 0 and the port, or -ENOSPC.
  */
-int hv_evtchn_alloc_backend(struct hv_domain *d, hv_evtchn_fn fn, void *opaque,
-			    evtchn_port_t *port);
+int hv_evtchn_alloc_backend(struct hv_domain *d, const char *owner, hv_evtchn_fn fn,
+			    void *opaque, evtchn_port_t *port);
 
 /*
  * Connects a backend to port, which the guest allocated with
  * EVTCHNOP_alloc_unbound for remote domain 0 (a frontend's "event-channel").
  * Returns 0, or -EINVAL if port is not such a port.
  */
-int hv_evtchn_bind_backend(struct hv_domain *d, evtchn_port_t port, hv_evtchn_fn fn,
-			   void *opaque);
+int hv_evtchn_bind_backend(struct hv_domain *d, evtchn_port_t port, const char *owner,
+			   hv_evtchn_fn fn, void *opaque);
+
+/*
+ * After a restore (the backend's own restore): connects fn to port, which
+ * the restored table holds for owner.  Until then the guest's sends on the
+ * port are dropped.  Returns 0, or -EINVAL if port is not held for owner.
+ */
+int hv_evtchn_restore_backend(struct hv_domain *d, evtchn_port_t port, const char *owner,
+			      hv_evtchn_fn fn, void *opaque);
 
 /*
  * Disconnects the backend from port; the guest sees the channel unbound
@@ -69,7 +85,8 @@ bool hv_evtchn_any_pending(struct hv_domain *d, const evtchn_port_t *ports, unsi
 
 /*
  * Re-raises the upcall of vcpu if its vcpu_info says events are pending
- * (after its vcpu_info moved, or after a restore).
+ * (after its vcpu_info moved, or after a restore: the device's unpause
+ * does it for every vCPU).
  */
 void hv_evtchn_kick_vcpu(struct hv_domain *d, struct hv_vcpu *v);
 

@@ -8,6 +8,18 @@
  * log-dirty tracking.  Nothing else in tern-hv does pointer arithmetic on
  * guest memory.
  *
+ * The hypervisor's own dirty log lives here (hv/logdirty.c adds KVM's log
+ * for the vCPUs' writes and makes the union).  Each region has two bitmaps,
+ * one bit per page:
+ *   dirty    pages written with hv_gmem_write/fill while logging is on;
+ *            hv_gmem_log_collect hands them over and clears them;
+ *   wmapped  pages ever returned by hv_gmem_map(..., write = true), tracked
+ *            whether logging is on or not.  Devices keep such pointers (ring
+ *            pages, event-channel words, pvclock) and write through them at
+ *            any time, so these pages count as dirty at every collect.  A
+ *            page stays in the set for the life of the domain (see
+ *            docs/logdirty.md for why, and its size).
+ *
  * RAM lives in one memfd so that a dom0 process can map it: the first
  * HV_LOWMEM_LIMIT bytes at guest-physical 0, the rest from 4 GiB.  Frames
  * that the guest asks to have backed outside RAM (shared_info or grant
@@ -32,6 +44,9 @@ struct hv_gmem_region {
 	uint64_t size;
 	uint8_t *host;
 	bool ram; /* part of the domain's RAM, not a frame added in a hole */
+	/* One bit per page of the region, 64 to a word (see above). */
+	_Atomic uint64_t *dirty;
+	_Atomic uint64_t *wmapped;
 };
 
 /*
@@ -40,18 +55,28 @@ struct hv_gmem_region {
  */
 typedef int (*hv_gmem_region_fn)(void *opaque, unsigned index, const struct hv_gmem_region *r);
 
+/*
+ * Called to turn KVM's dirty log for region index on or off (on: also for
+ * each region added while logging is on).  Returns 0 or -errno.
+ */
+typedef int (*hv_gmem_log_fn)(void *opaque, unsigned index, const struct hv_gmem_region *r,
+			      bool on);
+
 struct hv_gmem {
 	int ram_fd;
 	uint64_t ram_size;
 	uint8_t *ram;
 	int extra_fd;
 	uint64_t extra_pages;
-	pthread_mutex_t lock; /* serialises hv_gmem_add_frame */
+	pthread_mutex_t lock; /* serialises hv_gmem_add_frame and hv_gmem_set_logging */
 	/* Regions are append-only: readers need no lock. */
 	unsigned _Atomic nr_regions;
 	struct hv_gmem_region regions[HV_GMEM_MAX_REGIONS];
 	hv_gmem_region_fn region_fn;
 	void *region_opaque;
+	_Atomic bool logging;  /* writes are marked in the regions' dirty bitmaps */
+	hv_gmem_log_fn log_fn; /* while logging; under lock */
+	void *log_opaque;
 };
 
 /*
@@ -72,6 +97,7 @@ int hv_gmem_set_region_fn(struct hv_gmem *m, hv_gmem_region_fn fn, void *opaque)
 /*
  * Copy len bytes from or to guest-physical gpa.  The whole range must be
  * backed (it may span regions): otherwise -EFAULT and nothing is copied.
+ * While logging is on, a write marks the pages it touched, after copying.
  */
 int hv_gmem_read(struct hv_gmem *m, uint64_t gpa, void *buf, size_t len);
 int hv_gmem_write(struct hv_gmem *m, uint64_t gpa, const void *buf, size_t len);
@@ -82,8 +108,9 @@ int hv_gmem_fill(struct hv_gmem *m, uint64_t gpa, int c, size_t len);
 /*
  * Returns a host pointer to [gpa, gpa + len) when that range lies within one
  * region, else NULL.  For atomic operations on guest memory only; the caller
- * may touch no byte outside the range.  write says the caller will modify it
- * (log-dirty marking).  The pointer stays valid until hv_gmem_destroy.
+ * may touch no byte outside the range.  write says the caller will modify it:
+ * its pages join the write-mapped set, reported dirty at every collect from
+ * then on.  The pointer stays valid until hv_gmem_destroy.
  */
 void *hv_gmem_map(struct hv_gmem *m, uint64_t gpa, size_t len, bool write);
 
@@ -102,5 +129,29 @@ uint64_t hv_gmem_ram_end(const struct hv_gmem *m);
  * the guest-physical address width, -ENOSPC when out of regions).
  */
 int hv_gmem_add_frame(struct hv_gmem *m, uint64_t gfn);
+
+/* One past the highest backed guest frame number (RAM or added frame). */
+uint64_t hv_gmem_nr_gfns(struct hv_gmem *m);
+
+/*
+ * Turns the hypervisor's dirty log on or off and calls fn for every region
+ * (later, while on, also for each new region, whose pages then count as
+ * dirty).  Turning it on clears the dirty bitmaps first; if fn fails for a
+ * region, the regions done are turned off again and logging stays off.
+ * Returns 0 or the first error (turning off goes on past errors).
+ * Serialised with hv_gmem_add_frame.  When it returns with logging on,
+ * every hypervisor write either is visible to whoever reads guest memory
+ * next or will be marked.
+ */
+int hv_gmem_set_logging(struct hv_gmem *m, bool on, hv_gmem_log_fn fn, void *opaque);
+
+/*
+ * ORs into bits (region index's pages, bit i = page i) the pages the
+ * hypervisor wrote since the last collect, clearing them, and the
+ * write-mapped pages.  A write that races with the collect is either
+ * reported now (and visible to a read of the page after this returns) or
+ * left for the next collect.
+ */
+void hv_gmem_log_collect(struct hv_gmem *m, unsigned index, uint64_t *bits);
 
 #endif

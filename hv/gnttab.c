@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device_state.h"
 #include "domain.h"
 #include "evtchn.h"
 #include "hypercall.h"
@@ -247,6 +248,101 @@ void hv_gnttab_unmap(struct hv_domain *d, struct hv_grant_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+int hv_gnttab_adopt(struct hv_domain *d, grant_ref_t ref, bool write, uint64_t gpa,
+		    struct hv_grant_map *m)
+{
+	struct hv_gnttab *gt = d->gnttab;
+	uint64_t entry = 0;
+	uint32_t *word = NULL;
+	void *host = NULL;
+
+	pthread_mutex_lock(&gt->lock);
+	if (ref < MAX_ENTRIES && (entry = entry_gpa(gt, ref)))
+		word = hv_gmem_map(&d->mem, entry, sizeof(grant_entry_v1_t), true);
+	if (gpa % HV_PAGE_SIZE == 0)
+		host = hv_gmem_map(&d->mem, gpa, HV_PAGE_SIZE, write);
+	if (word && host) {
+		__atomic_fetch_or(word, write ? GTF_reading | GTF_writing : GTF_reading,
+				  __ATOMIC_ACQ_REL);
+		gt->pins[ref][0]++;
+		if (write)
+			gt->pins[ref][1]++;
+	}
+	pthread_mutex_unlock(&gt->lock);
+	if (!word || !host)
+		return -EINVAL;
+	*m = (struct hv_grant_map){ .ref = ref, .write = write, .gpa = gpa, .host = host };
+	return 0;
+}
+
+/* The state: where the table's frames are (docs/stream-format.md) */
+
+struct wire_hdr {
+	uint32_t version;   /* of the grant table: 1 */
+	uint32_t nr_frames; /* the table's size; then a uint64_t gfn per frame */
+};
+_Static_assert(sizeof(struct wire_hdr) == 8, "gnttab state header");
+
+/*
+ * The entries are in the frames, guest memory that travels with the
+ * pages.  A use in flight while the domain is paused is a mapping that a
+ * backend holds (copies end before their worker pauses): the backend's
+ * record carries it and its restore takes it back with hv_gnttab_adopt.
+ */
+static int save(struct hv_domain *d, struct hv_state_buf *out)
+{
+	struct hv_gnttab *gt = d->gnttab;
+	struct wire_hdr h = { .version = 1 };
+	int err;
+
+	pthread_mutex_lock(&gt->lock);
+	h.nr_frames = gt->nr_frames;
+	err = hv_state_put(out, &h, sizeof(h));
+	if (!err)
+		err = hv_state_put(out, gt->gfn, gt->nr_frames * sizeof(gt->gfn[0]));
+	pthread_mutex_unlock(&gt->lock);
+	return err;
+}
+
+/* A placed frame must be backed, and hold no other frame. */
+static bool frames_valid(struct hv_domain *d, const uint64_t *gfn, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (gfn[i] == NO_GFN)
+			continue;
+		if (gfn[i] >= (1ULL << (64 - HV_PAGE_SHIFT)) ||
+		    !hv_gmem_is_backed(&d->mem, gfn[i] << HV_PAGE_SHIFT))
+			return false;
+		for (unsigned j = 0; j < i; j++)
+			if (gfn[j] == gfn[i])
+				return false;
+	}
+	return true;
+}
+
+static int restore(struct hv_domain *d, uint32_t version, const uint8_t *body, size_t len)
+{
+	struct hv_gnttab *gt = d->gnttab;
+	uint64_t gfn[HV_GNTTAB_MAX_FRAMES];
+	struct hv_state_in in;
+	struct wire_hdr h;
+
+	if (version != 1)
+		return -ENOTSUP;
+	hv_state_in_init(&in, body, len);
+	if (hv_state_get(&in, &h, sizeof(h)) || h.version != 1 || h.nr_frames < 1 ||
+	    h.nr_frames > HV_GNTTAB_MAX_FRAMES ||
+	    hv_state_get(&in, gfn, h.nr_frames * sizeof(gfn[0])) || hv_state_in_end(&in) ||
+	    !frames_valid(d, gfn, h.nr_frames))
+		return -EINVAL;
+	pthread_mutex_lock(&gt->lock);
+	gt->nr_frames = h.nr_frames;
+	for (unsigned i = 0; i < HV_GNTTAB_MAX_FRAMES; i++)
+		gt->gfn[i] = i < h.nr_frames ? gfn[i] : NO_GFN;
+	pthread_mutex_unlock(&gt->lock);
+	return 0;
+}
+
 /* The device */
 
 static int init(struct hv_domain *d)
@@ -275,6 +371,7 @@ static void fini(struct hv_domain *d)
 
 static const struct hv_device gnttab_device = {
 	.name = "gnttab", .prio = HV_PRIO_CORE, .init = init, .exit = fini,
+	.state_id = HV_STATE_GNTTAB, .state_version = 1, .save = save, .restore = restore,
 };
 HV_DEVICE(gnttab_device);
 

@@ -61,4 +61,16 @@ struct hv_grant_map {
 int hv_gnttab_map(struct hv_domain *d, grant_ref_t ref, bool write, struct hv_grant_map *m);
 void hv_gnttab_unmap(struct hv_domain *d, struct hv_grant_map *m);
 
+/*
+ * After a restore (the backend's own restore): takes back the mapping of
+ * ref at gpa that the backend held when the state was saved, as
+ * hv_gnttab_map made it, counted and with GTF_reading (and GTF_writing) set
+ * in the entry.  The entry is not checked again: the guest granted it
+ * before the save, and a grant revoked since stays mapped, as it would
+ * have.  Returns 0, or -EINVAL if ref is outside the table (or its frame
+ * is not placed) or gpa is not a backed page.
+ */
+int hv_gnttab_adopt(struct hv_domain *d, grant_ref_t ref, bool write, uint64_t gpa,
+		    struct hv_grant_map *m);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <xen/vcpu.h>
 
+#include "device_state.h"
 #include "domain.h"
 #include "evtchn.h"
 #include "hypercall.h"
@@ -29,6 +30,8 @@ struct hv_time {
 	uint32_t mul;
 	int8_t shift;
 	pthread_t thread;
+	bool running;       /* the thread runs (not while paused) */
+	bool restored;      /* unpause takes the restored vCPUs' TSC */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
@@ -264,6 +267,33 @@ static int64_t tsc_offset(struct hv_domain *d)
 	return (int64_t)(m->entries[0].data - host);
 }
 
+/* Starts the timer thread.  Returns 0 or -errno. */
+static int start(struct hv_domain *d)
+{
+	struct hv_time *t = d->time;
+	int err;
+
+	t->stop = false;
+	err = pthread_create(&t->thread, NULL, timer_thread, d);
+	t->running = !err;
+	return -err;
+}
+
+/* Stops the timer thread (if it runs) and waits for it. */
+static void stop(struct hv_domain *d)
+{
+	struct hv_time *t = d->time;
+
+	if (!t->running)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->stop = true;
+	pthread_cond_signal(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->thread, NULL);
+	t->running = false;
+}
+
 static int init(struct hv_domain *d)
 {
 	struct hv_time *t = calloc(1, sizeof(*t));
@@ -280,31 +310,126 @@ static int init(struct hv_domain *d)
 	pthread_cond_init(&t->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	d->time = t;
-	err = pthread_create(&t->thread, NULL, timer_thread, d);
+	err = start(d);
 	if (err) {
 		d->time = NULL;
 		free(t);
-		return -err;
 	}
-	return 0;
+	return err;
 }
 
 static void fini(struct hv_domain *d)
 {
 	struct hv_time *t = d->time;
 
-	pthread_mutex_lock(&t->lock);
-	t->stop = true;
-	pthread_cond_signal(&t->cond);
-	pthread_mutex_unlock(&t->lock);
-	pthread_join(t->thread, NULL);
+	stop(d);
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
 	d->time = NULL;
 	free(t);
 }
 
+/* Pause and restore (docs/stream-format.md) */
+
+struct wire_hdr {
+	uint64_t system_ns; /* the domain's system time when it was saved */
+	uint32_t tsc_khz;   /* the guest's TSC rate then */
+	uint32_t nr_vcpus;  /* then a wire_timer per vCPU */
+};
+_Static_assert(sizeof(struct wire_hdr) == 16, "time state header");
+
+struct wire_timer {
+	uint64_t oneshot; /* system ns; 0: none */
+	uint64_t period;  /* ns; 0: none, else at least MIN_PERIOD_NS */
+	uint64_t next;    /* the next periodic expiry, system ns */
+};
+_Static_assert(sizeof(struct wire_timer) == 24, "time state timer");
+
+/* The timer thread stops: no VIRQ_TIMER, no pvclock update while paused. */
+static void pause_timers(struct hv_domain *d)
+{
+	stop(d);
+}
+
+/*
+ * After a restore the vCPUs' TSC was loaded with their state (KVM made it
+ * continue from the saved value): take the new offset to the host's TSC
+ * and rewrite every pvclock and the wall clock from it, before any vCPU
+ * runs.  Then the timers run again.
+ */
+static void unpause_timers(struct hv_domain *d)
+{
+	struct hv_time *t = d->time;
+	int err;
+
+	if (t->restored) {
+		t->restored = false;
+		t->tsc_offset = tsc_offset(d);
+		hv_time_shared_info_moved(d);
+	}
+	err = start(d);
+	if (err) {
+		log_warnx("time: cannot restart the timer thread: %s", strerror(-err));
+		hv_domain_stop(d, HV_STOP_ERROR);
+	}
+}
+
+static int save(struct hv_domain *d, struct hv_state_buf *out)
+{
+	struct hv_time *t = d->time;
+	struct wire_hdr h = { .system_ns = hv_domain_time_ns(d), .tsc_khz = d->tsc_khz,
+			      .nr_vcpus = d->nr_vcpus };
+	int err = hv_state_put(out, &h, sizeof(h));
+
+	pthread_mutex_lock(&t->lock);
+	for (unsigned i = 0; !err && i < d->nr_vcpus; i++) {
+		struct wire_timer w = { .oneshot = t->timers[i].oneshot,
+					.period = t->timers[i].period,
+					.next = t->timers[i].next };
+
+		err = hv_state_put(out, &w, sizeof(w));
+	}
+	pthread_mutex_unlock(&t->lock);
+	return err;
+}
+
+/*
+ * System time goes on from the saved value (time while saved does not
+ * count), so the timers' deadlines keep their meaning.
+ */
+static int restore(struct hv_domain *d, uint32_t version, const uint8_t *body, size_t len)
+{
+	struct hv_time *t = d->time;
+	struct wire_timer w[HV_CONFIG_MAX_VCPUS];
+	struct hv_state_in in;
+	struct wire_hdr h;
+
+	if (version != 1)
+		return -ENOTSUP;
+	hv_state_in_init(&in, body, len);
+	if (hv_state_get(&in, &h, sizeof(h)) || h.system_ns > INT64_MAX ||
+	    h.nr_vcpus != d->nr_vcpus || hv_state_get(&in, w, h.nr_vcpus * sizeof(w[0])) ||
+	    hv_state_in_end(&in))
+		return -EINVAL;
+	for (unsigned i = 0; i < h.nr_vcpus; i++)
+		if (w[i].period && w[i].period < MIN_PERIOD_NS)
+			return -EINVAL;
+	if (h.tsc_khz != d->tsc_khz)
+		log_warnx("time: the guest's TSC ran at %u kHz, here at %u kHz", h.tsc_khz,
+			  d->tsc_khz);
+	pthread_mutex_lock(&t->lock);
+	d->boot_ns += hv_domain_time_ns(d) - h.system_ns;
+	for (unsigned i = 0; i < h.nr_vcpus; i++)
+		t->timers[i] = (struct timer){ .oneshot = w[i].oneshot, .period = w[i].period,
+					       .next = w[i].next };
+	t->restored = true;
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
 static const struct hv_device time_device = {
 	.name = "time", .prio = HV_PRIO_CORE, .init = init, .exit = fini,
+	.pause = pause_timers, .unpause = unpause_timers,
+	.state_id = HV_STATE_TIME, .state_version = 1, .save = save, .restore = restore,
 };
 HV_DEVICE(time_device);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "control.h"
 #include "domain.h"
 #include "log.h"
 
@@ -34,6 +35,8 @@ struct options {
 	const char *config;
 	uint32_t domid;
 	int verbose;
+	enum hv_control_start start;
+	const char *start_arg;   /* its argv element, left out of a restart */
 	const char *keys[MAX_OPTIONS];
 	const char *values[MAX_OPTIONS];
 	unsigned n;
@@ -52,6 +55,9 @@ static const struct option long_options[] = {
 	{ "xenstore-socket", required_argument, NULL, 'X' },
 	{ "console-socket", required_argument, NULL, 'S' },
 	{ "console-log", required_argument, NULL, 'L' },
+	{ "control-socket", required_argument, NULL, 'K' },
+	{ "paused", no_argument, NULL, 'P' },
+	{ "incoming", no_argument, NULL, 'I' },
 	{ "domid", required_argument, NULL, 'd' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -78,6 +84,13 @@ static void usage(FILE *f)
 		"  --xenstore-socket PATH  serve xenstore to dom0 clients on PATH\n"
 		"  --console-socket PATH   let a terminal attach to the console on PATH\n"
 		"  --console-log PATH      copy the console to PATH\n"
+		"  --control-socket PATH   serve the domain's control protocol on PATH\n"
+		"                    (docs/control.md)\n"
+		"  --paused          boot the kernel but keep the vCPUs paused until a\n"
+		"                    control client unpauses them\n"
+		"  --incoming        restore target: load no kernel, write no boot tables;\n"
+		"                    wait paused for memory, vCPU and device state through\n"
+		"                    the control socket, then run when unpaused\n"
 		"  --domid N         domain id the guest sees (default %d)\n"
 		"  -v, --verbose     more messages (twice: debug)\n"
 		"Exit status: 0 powered off, 2 crashed, 3 rebooted (on_reboot=destroy),\n"
@@ -101,6 +114,7 @@ static const char *option_key(int c)
 	case 'X': return "xenstore_socket";
 	case 'S': return "console_socket";
 	case 'L': return "console_log";
+	case 'K': return "control_socket";
 	default: return NULL;
 	}
 }
@@ -136,6 +150,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, "tern-hv: bad --domid %s\n", optarg);
 				return -EINVAL;
 			}
+		} else if (c == 'P' || c == 'I') {
+			if (o->start != HV_CONTROL_RUN) {
+				fprintf(stderr, "tern-hv: --paused and --incoming exclude each other\n");
+				return -EINVAL;
+			}
+			o->start = c == 'P' ? HV_CONTROL_PAUSED : HV_CONTROL_INCOMING;
+			o->start_arg = argv[optind - 1];
 		} else if (c == 'v') {
 			o->verbose++;
 		} else if (c == 'V') {
@@ -176,7 +197,25 @@ static int configure(struct hv_config *cfg, const struct options *o)
 		fprintf(stderr, "tern-hv: %s\n", err);
 		return -EINVAL;
 	}
+	if (o->start != HV_CONTROL_RUN && !cfg->control_socket) {
+		fprintf(stderr, "tern-hv: --paused and --incoming need a control socket\n");
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/*
+ * Removes arg (an element of argv, which getopt may have reordered) so that
+ * a rebooted domain boots its kernel and runs, paused or restored or not.
+ */
+static void drop_arg(char **argv, const char *arg)
+{
+	int i = 0;
+
+	while (argv[i] && argv[i] != arg)
+		i++;
+	for (; argv[i]; i++)
+		argv[i] = argv[i + 1];
 }
 
 /* Waits until the domain stops; a termination signal destroys it. */
@@ -220,21 +259,35 @@ static enum hv_action decide(const struct hv_domain *d, int *status)
 	}
 }
 
-static int run(struct hv_domain *d, const sigset_t *set)
+/* A restore target's memory map; the rest comes through the control socket. */
+static int incoming_setup(struct hv_domain *d)
 {
-	int err = hv_boot_setup(d);
+	d->nr_memmap = hv_boot_memmap(&d->mem, d->memmap, HV_MAX_MEMMAP);
+	return 0;
+}
+
+static int run(struct hv_domain *d, const sigset_t *set, enum hv_control_start start,
+	       struct hv_control **ctl)
+{
+	int err = start == HV_CONTROL_INCOMING ? incoming_setup(d) : hv_boot_setup(d);
 
 	if (!err)
 		err = hv_devices_init(d);
 	if (err)
 		return err;
-	err = hv_vcpus_start(d);
+	if (d->cfg->control_socket)
+		err = hv_control_start(d, d->cfg->control_socket, start, ctl);
+	if (!err)
+		err = hv_vcpus_start(d);
 	if (!err) {
-		log_info("domain %s running, %u vCPU(s), %llu MiB", d->cfg->name, d->nr_vcpus,
+		log_info("domain %s %s, %u vCPU(s), %llu MiB", d->cfg->name,
+			 start == HV_CONTROL_RUN ? "running" : "paused", d->nr_vcpus,
 			 (unsigned long long)d->cfg->memory);
 		wait_for_stop(d, set);
 	}
 	hv_domain_stop(d, HV_STOP_DESTROY);
+	if (*ctl)
+		hv_control_stopped(*ctl);
 	hv_vcpus_join(d);
 	hv_devices_exit(d);
 	return err;
@@ -245,6 +298,7 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	struct hv_config cfg;
 	struct hv_domain d;
+	struct hv_control *ctl = NULL;
 	sigset_t set;
 	int status, err;
 	enum hv_action action;
@@ -272,7 +326,7 @@ int main(int argc, char **argv)
 	}
 	err = hv_console_init(&d.console, STDOUT_FILENO, STDIN_FILENO);
 	if (!err) {
-		err = run(&d, &set);
+		err = run(&d, &set, o.start, &ctl);
 		hv_console_destroy(&d.console);
 	}
 	action = err ? HV_ACTION_DESTROY : decide(&d, &status);
@@ -283,10 +337,13 @@ int main(int argc, char **argv)
 		while (sigwaitinfo(&set, NULL) == SIGUSR2)
 			;
 	}
+	if (ctl)
+		hv_control_stop(ctl);
 	hv_domain_destroy(&d);
 	if (action == HV_ACTION_RESTART) {
 		log_warnx("domain stopped (status %d): restarting it", status);
 		hv_config_free(&cfg);
+		drop_arg(argv, o.start_arg);
 		execv("/proc/self/exe", argv);
 		log_warn("cannot restart");
 		return EXIT_HV_ERROR;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "device_state.h"
 #include "domain.h"
 #include "evtchn.h"
 #include "log.h"
@@ -39,6 +40,7 @@ struct hv_pvcon {
 	int wake_fd;                 /* eventfd: the guest notified, or input */
 	int stop_fd;                 /* eventfd: the thread ends */
 	pthread_t thread;
+	bool running;                /* the thread runs (not while paused) */
 	atomic_bool guest_notified;  /* the guest has used the ring */
 	bool routed;                 /* input goes to the ring (thread's) */
 	bool corrupt_seen;           /* corrupt indices logged (thread's) */
@@ -217,7 +219,7 @@ static int connect_ring(struct hv_pvcon *p)
 		log_warn("console: cannot back the ring page");
 		return err;
 	}
-	err = hv_evtchn_alloc_backend(d, guest_sent, p, &p->port);
+	err = hv_evtchn_alloc_backend(d, "console", guest_sent, p, &p->port);
 	if (err) {
 		log_warnx("console: no event channel left");
 		return err;
@@ -271,6 +273,31 @@ static void pvcon_free(struct hv_pvcon *p)
 	free(p);
 }
 
+/* Starts the thread.  Returns 0 or -errno. */
+static int start(struct hv_pvcon *p)
+{
+	int err = pthread_create(&p->thread, NULL, run, p);
+
+	p->running = !err;
+	return -err;
+}
+
+/* Stops the thread (if it runs) and waits for it. */
+static void stop(struct hv_pvcon *p)
+{
+	uint64_t count;
+
+	if (!p->running)
+		return;
+	count = 1;
+	if (write(p->stop_fd, &count, sizeof(count)) < 0)
+		log_warn("console: cannot stop its thread");
+	pthread_join(p->thread, NULL);
+	p->running = false;
+	if (read(p->stop_fd, &count, sizeof(count)) < 0) /* for the next start */
+		log_warn("console: reading the stop eventfd");
+}
+
 static int pvcon_init(struct hv_domain *d)
 {
 	struct hv_pvcon *p = calloc(1, sizeof(*p));
@@ -293,7 +320,7 @@ static int pvcon_init(struct hv_domain *d)
 		err = open_host_side(p);
 	if (err)
 		goto err_host;
-	err = -pthread_create(&p->thread, NULL, run, p);
+	err = start(p);
 	if (!err)
 		return 0;
 	log_warnx("console: cannot start its thread");
@@ -307,18 +334,86 @@ err_free:
 static void pvcon_exit(struct hv_domain *d)
 {
 	struct hv_pvcon *p = d->pvcon;
-	uint64_t one = 1;
 
-	if (write(p->stop_fd, &one, sizeof(one)) < 0)
-		log_warn("console: cannot stop its thread");
-	pthread_join(p->thread, NULL);
+	stop(p);
 	pump_out(p, ring_map(p)); /* what the guest wrote just before it stopped */
 	hv_console_route_input(&d->console, NULL, NULL);
 	close_host_side(p);
 	pvcon_free(p);
 }
 
+/* Pause and restore (docs/stream-format.md) */
+
+/* The thread stops: the ring is not touched while the domain is paused. */
+static void pvcon_pause(struct hv_domain *d)
+{
+	stop(d->pvcon);
+}
+
+/*
+ * The thread starts again and looks at the ring at once: after a restore
+ * the guest may have left output there and may read input without ever
+ * notifying again.
+ */
+static void pvcon_unpause(struct hv_domain *d)
+{
+	int err = start(d->pvcon);
+
+	if (err) {
+		log_warnx("console: cannot restart its thread: %s", strerror(-err));
+		hv_domain_stop(d, HV_STOP_ERROR);
+		return;
+	}
+	wake(d->pvcon);
+}
+
+/*
+ * The ring and its indices are guest memory.  The backend keeps which port
+ * is the ring's and whether the guest has used the ring (then input goes
+ * there).  Input typed but not yet taken by the guest is the terminal's,
+ * not the guest's: it is not carried.
+ */
+struct wire {
+	uint32_t port;
+	uint8_t guest_notified;
+	uint8_t pad[3];
+};
+_Static_assert(sizeof(struct wire) == 8, "console state");
+
+static int pvcon_save(struct hv_domain *d, struct hv_state_buf *out)
+{
+	struct wire w = { .port = d->pvcon->port,
+			  .guest_notified = atomic_load(&d->pvcon->guest_notified) };
+
+	return hv_state_put(out, &w, sizeof(w));
+}
+
+static int pvcon_restore(struct hv_domain *d, uint32_t version, const uint8_t *body,
+			 size_t len)
+{
+	struct hv_pvcon *p = d->pvcon;
+	struct wire w;
+
+	if (version != 1)
+		return -ENOTSUP;
+	if (len != sizeof(w))
+		return -EINVAL;
+	memcpy(&w, body, sizeof(w));
+	if (w.guest_notified > 1 || !hv_state_zero(w.pad, sizeof(w.pad)) ||
+	    hv_evtchn_restore_backend(d, w.port, "console", guest_sent, p))
+		return -EINVAL;
+	p->port = w.port;
+	atomic_store(&p->guest_notified, w.guest_notified);
+	pthread_mutex_lock(&d->lock);
+	d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN] = p->port;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
 const struct hv_device hv_pvcon_device = {
 	.name = "console", .prio = HV_PRIO_BACKEND, .init = pvcon_init, .exit = pvcon_exit,
+	.pause = pvcon_pause, .unpause = pvcon_unpause,
+	.state_id = HV_STATE_CONSOLE, .state_version = 1,
+	.save = pvcon_save, .restore = pvcon_restore,
 };
 HV_DEVICE(hv_pvcon_device);

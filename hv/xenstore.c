@@ -21,6 +21,7 @@
 #include "xs_conn.h"
 #include "xs_ring.h"
 #include "xs_socket.h"
+#include "xs_state.h"
 #include "xs_watch.h"
 
 struct hv_xenstore {
@@ -35,14 +36,14 @@ struct hv_xenstore {
 	hv_xs_watch_fn running_fn;    /* the callback running now, if any */
 	void *running_opaque;
 
-	/* Below: set up before the thread starts, then only read. */
+	/* Below: set up before the thread starts (or by a restore while it is stopped). */
 	evtchn_port_t port;
 	bool port_bound;
 	int epoll_fd;
 	int wake_fd;                  /* guest notifications and API kicks */
 	int stop_fd;
 	pthread_t thread;
-	bool thread_started;
+	bool thread_started;          /* and not stopped by a pause; under lock */
 };
 
 static const struct xs_caller dom0 = { .domid = 0, .priv = true };
@@ -231,7 +232,7 @@ static int ring_init(struct hv_xenstore *xs)
 		err = xs_ring_init(&xs->ring, &d->mem, HV_XENSTORE_GFN << HV_PAGE_SHIFT,
 				   &xs->guest);
 	if (!err)
-		err = hv_evtchn_alloc_backend(d, guest_notify, xs, &xs->port);
+		err = hv_evtchn_alloc_backend(d, "xenstore", guest_notify, xs, &xs->port);
 	if (err) {
 		log_warnx("xenstore: cannot set up the guest's ring: %s", strerror(-err));
 		return err;
@@ -316,6 +317,38 @@ err_free:
 	return err;
 }
 
+/* Starts the thread.  Returns 0 or -errno, logged. */
+static int start(struct hv_xenstore *xs)
+{
+	int err = -pthread_create(&xs->thread, NULL, thread_main, xs);
+
+	if (err) {
+		log_warnx("xenstore: cannot start its thread: %s", strerror(-err));
+		return err;
+	}
+	pthread_mutex_lock(&xs->lock);
+	xs->thread_started = true;
+	pthread_mutex_unlock(&xs->lock);
+	return 0;
+}
+
+/* Stops the thread (if it runs) and waits for it; the next start may follow. */
+static void stop(struct hv_xenstore *xs)
+{
+	uint64_t count = 1;
+
+	if (!xs->thread_started)
+		return;
+	if (write(xs->stop_fd, &count, sizeof(count)) < 0)
+		log_warn("xenstore: cannot stop its thread");
+	pthread_join(xs->thread, NULL);
+	if (read(xs->stop_fd, &count, sizeof(count)) < 0)
+		log_warn("xenstore: reading the stop eventfd");
+	pthread_mutex_lock(&xs->lock);
+	xs->thread_started = false;
+	pthread_mutex_unlock(&xs->lock);
+}
+
 int hv_xenstore_init(struct hv_domain *d)
 {
 	struct hv_xenstore *xs;
@@ -328,13 +361,11 @@ int hv_xenstore_init(struct hv_domain *d)
 	err = xenstore_setup(d, &xs);
 	if (err)
 		return err;
-	err = -pthread_create(&xs->thread, NULL, thread_main, xs);
+	err = start(xs);
 	if (err) {
-		log_warnx("xenstore: cannot start its thread: %s", strerror(-err));
 		xenstore_free(xs);
 		return err;
 	}
-	xs->thread_started = true;
 	d->xs = xs;
 	return 0;
 }
@@ -342,15 +373,73 @@ int hv_xenstore_init(struct hv_domain *d)
 void hv_xenstore_exit(struct hv_domain *d)
 {
 	struct hv_xenstore *xs = d->xs;
-	uint64_t one = 1;
 
 	if (!xs)
 		return;
-	if (write(xs->stop_fd, &one, sizeof(one)) < 0)
-		log_warn("xenstore: cannot stop its thread");
-	pthread_join(xs->thread, NULL);
+	stop(xs);
 	d->xs = NULL;
 	xenstore_free(xs);
+}
+
+/* Pause and restore (xs_state.h, docs/stream-format.md) */
+
+/*
+ * The thread stops: neither the ring nor the store changes while the
+ * domain is paused (dom0 clients wait in their sockets).  Backends may
+ * still call in, from their own threads, until they pause.
+ */
+static void xs_pause(struct hv_domain *d)
+{
+	stop(d->xs);
+}
+
+/* The thread starts again and looks at once for work left. */
+static void xs_unpause(struct hv_domain *d)
+{
+	if (start(d->xs)) {
+		hv_domain_stop(d, HV_STOP_ERROR);
+		return;
+	}
+	kick(d->xs);
+}
+
+static int xs_save(struct hv_domain *d, struct hv_state_buf *out)
+{
+	struct hv_xenstore *xs = d->xs;
+	int err;
+
+	pthread_mutex_lock(&xs->lock);
+	err = xs_state_save(out, &xs->srv, &xs->ring, xs->port);
+	pthread_mutex_unlock(&xs->lock);
+	return err;
+}
+
+/* Checks the whole record, takes the ring's port back, then replaces the state. */
+static int xs_restore(struct hv_domain *d, uint32_t version, const uint8_t *body, size_t len)
+{
+	struct hv_xenstore *xs = d->xs;
+	struct xs_state st;
+	int err;
+
+	if (version != 1)
+		return -ENOTSUP;
+	pthread_mutex_lock(&xs->lock);
+	err = xs_state_stage(&st, &xs->srv, body, len);
+	pthread_mutex_unlock(&xs->lock);
+	if (err)
+		return err;
+	if (hv_evtchn_restore_backend(d, st.port, "xenstore", guest_notify, xs)) {
+		xs_state_discard(&st);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&xs->lock);
+	xs->port = st.port;
+	xs_state_apply(&st, &xs->srv, &xs->ring);
+	pthread_mutex_unlock(&xs->lock);
+	pthread_mutex_lock(&d->lock);
+	d->hvm_params[HVM_PARAM_STORE_EVTCHN] = xs->port;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
 }
 
 static const struct hv_device xenstore_device = {
@@ -358,6 +447,12 @@ static const struct hv_device xenstore_device = {
 	.prio = HV_PRIO_STORE,
 	.init = hv_xenstore_init,
 	.exit = hv_xenstore_exit,
+	.pause = xs_pause,
+	.unpause = xs_unpause,
+	.state_id = HV_STATE_XENSTORE,
+	.state_version = 1,
+	.save = xs_save,
+	.restore = xs_restore,
 };
 HV_DEVICE(xenstore_device);
 

@@ -423,6 +423,19 @@ void xs_tree_remove(struct xs_tree *t, const char *p)
 		node_remove(t, n);
 }
 
+struct xs_node *xs_tree_add_child(struct xs_tree *t, struct xs_node *parent, const char *name,
+				  size_t len, const void *value, size_t vlen,
+				  const struct xs_perms *perms)
+{
+	struct xs_node *n = node_add(t, parent, name, len, perms);
+
+	if (n && set_value(n, value, vlen)) {
+		node_remove(t, n);
+		return NULL;
+	}
+	return n;
+}
+
 /* How many nodes creating the components in rest makes. */
 static unsigned count_components(const char *rest)
 {

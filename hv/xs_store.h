@@ -136,6 +136,16 @@ struct xs_node *xs_tree_put(struct xs_tree *t, const char *p, const void *value,
 void xs_tree_remove(struct xs_tree *t, const char *p);
 
 /*
+ * Adds a child called name (len bytes) to parent, last among its children,
+ * with value/vlen and a copy of perms; no checks (a restore, which checked
+ * them, builds a tree with it).  Returns the node, or NULL when out of
+ * memory.
+ */
+struct xs_node *xs_tree_add_child(struct xs_tree *t, struct xs_node *parent, const char *name,
+				  size_t len, const void *value, size_t vlen,
+				  const struct xs_perms *perms);
+
+/*
  * True if p is a valid absolute path: "/" or /-separated names of
  * [A-Za-z0-9-_@], no empty component, and at most XS_PATH_MAX bytes after
  * "/local/domain/<id>/" (or in all).

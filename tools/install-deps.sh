@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
 	build-essential meson ninja-build pkgconf python3
-	libxen-dev liblz4-dev libcmocka-dev
+	libxen-dev liblz4-dev libcmocka-dev zlib1g-dev
+	libuv1-dev
 	clang libclang-rt-14-dev
 	qemu-system-x86
 	xenstore-utils

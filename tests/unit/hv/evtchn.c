@@ -208,7 +208,7 @@ static void backends(void **state)
 
 	(void)state;
 	map_shared_info(true);
-	assert_int_equal(hv_evtchn_alloc_backend(&f.d, backend_cb, &f, &store), 0);
+	assert_int_equal(hv_evtchn_alloc_backend(&f.d, "test", backend_cb, &f, &store), 0);
 	s.port = store;
 	assert_int_equal(op(EVTCHNOP_send, &s, sizeof(s)), 0);
 	assert_int_equal(backend_calls, 1);
@@ -217,8 +217,8 @@ static void backends(void **state)
 	assert_true(word(SHINFO + offsetof(struct shared_info, evtchn_pending)) & (1 << store));
 	/* A frontend's unbound port, bound by a backend. */
 	assert_int_equal(op(EVTCHNOP_alloc_unbound, &a, sizeof(a)), 0);
-	assert_int_equal(hv_evtchn_bind_backend(&f.d, a.port, backend_cb, &f), 0);
-	assert_int_equal(hv_evtchn_bind_backend(&f.d, a.port, backend_cb, &f), -EINVAL);
+	assert_int_equal(hv_evtchn_bind_backend(&f.d, a.port, "test", backend_cb, &f), 0);
+	assert_int_equal(hv_evtchn_bind_backend(&f.d, a.port, "test", backend_cb, &f), -EINVAL);
 	s.port = a.port;
 	assert_int_equal(op(EVTCHNOP_send, &s, sizeof(s)), 0);
 	assert_int_equal(backend_calls, 2);
@@ -226,7 +226,7 @@ static void backends(void **state)
 	assert_int_equal(op(EVTCHNOP_send, &s, sizeof(s)), 0); /* unbound: dropped */
 	assert_int_equal(backend_calls, 2);
 	assert_int_equal(hv_evtchn_notify(&f.d, a.port), -EINVAL);
-	assert_int_equal(hv_evtchn_bind_backend(&f.d, 4095, backend_cb, &f), -EINVAL);
+	assert_int_equal(hv_evtchn_bind_backend(&f.d, 4095, "test", backend_cb, &f), -EINVAL);
 }
 
 static void bad_ports_and_ops(void **state)
