@@ -3,7 +3,8 @@
 # guest guests/mini as a Xen PVH domain on KVM with two vCPUs and shows its
 # self-test, a crash and a hostile guest; stock GRUB2 reads its disk through
 # the PV block backend; mini verifies a disk image; Xen's xenstore-ls reads
-# a running domain's xenstore.
+# a running domain's xenstore; ternd and tern create a domain, save it and
+# restore it while its memory workload keeps verifying.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,3 +48,27 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 XENSTORED_PATH="$sock" xenstore-ls /local/domain/1
 kill -TERM "$pid"
 wait "$pid" || true
+
+step "ternd and tern: create a domain, save it, restore it; its workload goes on verified"
+state=$(mktemp -d /tmp/tern-demo.XXXXXX)
+sock="$state/ternd.sock"
+build/migrated/ternd --state-dir "$state" --socket "$sock" 2>"$state/ternd.log" &
+ternd_pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+tern() { build/tools/tern --socket "$sock" "$@"; }
+log="$state/console/mini-dirty.log"
+passes() { grep -c '^dirty: pass' "$log" 2>/dev/null || true; }
+tern create guests/mini-dirty.cfg
+for _ in $(seq 100); do [ "$(passes)" -ge 2 ] && break; sleep 0.1; done
+tern list
+tern save mini-dirty "$state/mini-dirty.save"
+tern restore "$state/mini-dirty.save"
+before=$(passes)
+for _ in $(seq 100); do [ "$(passes)" -gt "$before" ] && break; sleep 0.1; done
+tern list
+echo "console log, across the save and the restore:"
+grep -E '^(mini|dirty):' "$log" | tail -n 6
+tern destroy mini-dirty
+kill -TERM "$ternd_pid"
+wait "$ternd_pid" || true
+rm -rf "$state"
