@@ -63,7 +63,8 @@ static void poll_wait(struct hv_domain *d, const evtchn_port_t *ports, unsigned 
 		uint64_t now = hv_domain_time_ns(d), wait = POLL_RECHECK_NS;
 		struct timespec ts;
 
-		if (d->stop != HV_STOP_NONE || hv_evtchn_any_pending(d, ports, n) ||
+		/* A pause takes the vCPU out early: the guest polls again after. */
+		if (d->stop != HV_STOP_NONE || d->pausing || hv_evtchn_any_pending(d, ports, n) ||
 		    (timeout && now >= timeout))
 			break;
 		if (timeout && timeout - now < wait)

@@ -280,6 +280,7 @@ void hv_domain_pause(struct hv_domain *d)
 {
 	pthread_mutex_lock(&d->lock);
 	d->pausing = true;
+	pthread_cond_broadcast(&d->cond); /* vCPUs waiting in SCHEDOP_poll */
 	pthread_mutex_unlock(&d->lock);
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		hv_vcpu_kick(&d->vcpus[i]);

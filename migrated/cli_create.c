@@ -129,9 +129,10 @@ static int start(struct mig_domain *d, struct hv_config *cfg, uint32_t domid, bo
 	return err;
 }
 
-struct mig_domain *mig_cli_launch(struct cli_conn *c, struct hv_config *cfg, bool incoming,
+struct mig_domain *mig_cli_launch(struct cli_conn *c, struct hv_config *cfg, uint32_t restore_domid,
 				  struct mig_waiter *w)
 {
+	bool incoming = restore_domid != 0;
 	struct mig_domain *d = mig_domain_find(c->t, cfg->name);
 	char label[MIG_DOMAIN_LABEL_MAX];
 	bool fresh = !d;
@@ -147,7 +148,8 @@ struct mig_domain *mig_cli_launch(struct cli_conn *c, struct hv_config *cfg, boo
 		mig_cli_fail(c, -ENOMEM, NULL, "out of memory; no domain created");
 		return NULL;
 	}
-	err = mig_domain_alloc_id(c->t, &domid);
+	err = incoming ? mig_domain_claim_id(c->t, restore_domid, &domid)
+		       : mig_domain_alloc_id(c->t, &domid);
 	if (!err)
 		err = start(d, cfg, domid, incoming);
 	if (err) {
@@ -177,7 +179,7 @@ int mig_cli_create(struct cli_conn *c, const struct mig_cli_frame *f)
 		mig_cli_fail(c, -EINVAL, NULL, "%s; no domain created", err);
 	else if (!mig_cli_config_ok(c, path, &cfg)) {
 		c->wait.changed = started;
-		mig_cli_launch(c, &cfg, false, &c->wait);
+		mig_cli_launch(c, &cfg, 0, &c->wait);
 	}
 	hv_config_free(&cfg);
 	return 0;

@@ -28,12 +28,14 @@ int mig_cli_restore(struct cli_conn *c, const struct mig_cli_frame *f);
 int mig_cli_config_ok(struct cli_conn *c, const char *what, const struct hv_config *cfg);
 
 /*
- * Starts a domain from cfg (incoming: as a restore target, tern-hv
- * --incoming) and makes w (changed set) wait on it.  Returns the domain,
- * or NULL with c's request answered (a live domain has that name, no id
+ * Starts a domain from cfg with a new id, or, with restore_domid non-zero,
+ * as a restore target (tern-hv --incoming) keeping that id: the guest
+ * knows its id (xenstore paths, CPUID), so a restore must not change it.
+ * Makes w (changed set) wait on it.  Returns the domain, or NULL with c's
+ * request answered (a live domain has that name, the id is taken or none
  * is free, tern-hv cannot be started).
  */
-struct mig_domain *mig_cli_launch(struct cli_conn *c, struct hv_config *cfg, bool incoming,
+struct mig_domain *mig_cli_launch(struct cli_conn *c, struct hv_config *cfg, uint32_t restore_domid,
 				  struct mig_waiter *w);
 
 /* Answers c's request: d ended before it ran (why, and hv.log's last line). */

@@ -183,8 +183,12 @@ static int read_header(int fd, uint8_t *buf, struct mig_savefile *f)
 	return err;
 }
 
-/* The file's configuration, checked; on failure the request is answered. */
-static int load(struct cli_conn *c, const char *path, int fd, struct hv_config *cfg)
+/*
+ * The file's configuration, checked, and the domain's id; on failure the
+ * request is answered.
+ */
+static int load(struct cli_conn *c, const char *path, int fd, struct hv_config *cfg,
+		uint32_t *domid)
 {
 	uint8_t *buf = malloc(MIG_SAVE_HDR_SIZE + MIG_SAVE_CONFIG_MAX);
 	struct mig_savefile f;
@@ -199,6 +203,7 @@ static int load(struct cli_conn *c, const char *path, int fd, struct hv_config *
 		mig_cli_fail(c, r, NULL, "%s; no domain created", err);
 	else
 		r = mig_cli_config_ok(c, path, cfg);
+	*domid = f.domid;
 	free(buf);
 	return r;
 }
@@ -208,7 +213,7 @@ int mig_cli_restore(struct cli_conn *c, const struct mig_cli_frame *f)
 	char path[MIG_CLI_PATH_MAX + 1];
 	struct mig_stream_job *j;
 	struct hv_config cfg;
-	uint32_t flags;
+	uint32_t flags, domid = 0;
 	int fd;
 
 	if (mig_cli_read_path(f, MIG_CLI_REQ_RESTORE, path, &flags))
@@ -220,7 +225,7 @@ int mig_cli_restore(struct cli_conn *c, const struct mig_cli_frame *f)
 		return 0;
 	}
 	hv_config_init(&cfg);
-	if (load(c, path, fd, &cfg)) {
+	if (load(c, path, fd, &cfg, &domid)) {
 		close(fd);
 	} else if (!(j = mig_stream_job_new(c, path, flags))) {
 		close(fd);
@@ -230,7 +235,7 @@ int mig_cli_restore(struct cli_conn *c, const struct mig_cli_frame *f)
 		j->work.run = run;
 		j->work.done = done;
 		j->wait.changed = ready;
-		if (!mig_cli_launch(c, &cfg, true, &j->wait)) {
+		if (!mig_cli_launch(c, &cfg, domid, &j->wait)) {
 			c->owner_ref = NULL;
 			job_free(j);
 		}

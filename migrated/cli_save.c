@@ -60,7 +60,7 @@ static int write_header(struct mig_stream_job *j, int fd)
 	if (cfd >= 0)
 		close(cfd);
 	if (!err)
-		err = mig_savefile_header(config, (size_t)n, &hdr, &hdr_len);
+		err = mig_savefile_header(config, (size_t)n, j->domid, &hdr, &hdr_len);
 	free(config);
 	if (err)
 		return fail(j, err, "cannot use the configuration", j->config_path);
@@ -217,6 +217,7 @@ int mig_cli_save(struct cli_conn *c, const struct mig_cli_frame *f)
 		return 0;
 	}
 	j->was_paused = d->rec.state == MIG_DOM_PAUSED;
+	j->domid = d->rec.domid;
 	j->work.run = run;
 	j->work.done = done;
 	if (mig_domain_queue(d, &j->work)) {

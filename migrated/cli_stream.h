@@ -25,6 +25,7 @@ struct mig_stream_job {
 	/* Save. */
 	char config_path[PATH_MAX];
 	bool was_paused;
+	uint32_t domid;          /* written into the file: a restore keeps it */
 	/* Restore: the save file, open at the stream's start. */
 	int fd;
 	/* The result. */

@@ -80,6 +80,16 @@ static bool domid_used(struct ternd *t, uint32_t domid)
 	return false;
 }
 
+int mig_domain_claim_id(struct ternd *t, uint32_t want, uint32_t *domid)
+{
+	if (want < 1 || want > MIG_DOMID_MAX)
+		return -EINVAL;
+	if (domid_used(t, want))
+		return -EADDRINUSE;
+	*domid = want;
+	return 0;
+}
+
 int mig_domain_alloc_id(struct ternd *t, uint32_t *domid)
 {
 	uint32_t id = t->next_domid;

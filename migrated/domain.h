@@ -103,6 +103,9 @@ struct mig_domain *mig_domain_find(struct ternd *t, const char *ref);
 /* A free domain id: the first unused from t->next_domid on, wrapping. -ENOSPC if none. */
 int mig_domain_alloc_id(struct ternd *t, uint32_t *domid);
 
+/* Takes the id want if no domain uses it: 0, -EADDRINUSE, or -EINVAL. */
+int mig_domain_claim_id(struct ternd *t, uint32_t want, uint32_t *domid);
+
 /* d as the CLI protocol describes it. */
 void mig_domain_info(const struct mig_domain *d, struct mig_cli_domain *out);
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define MIG_SAVE_MAGIC "TernSave"
-#define MIG_SAVE_VERSION 1
+#define MIG_SAVE_VERSION 2
 #define MIG_SAVE_HDR_SIZE 24
 #define MIG_SAVE_CONFIG_MAX 65536 /* bytes of configuration */
 
@@ -21,14 +21,17 @@ struct mig_savefile {
 	const char *config; /* xl.cfg text, not NUL-terminated */
 	size_t config_len;
 	size_t stream_offset; /* where the stream starts: a multiple of 8 */
+	uint32_t domid;       /* the domain's id: a restore keeps it */
 };
 
 /*
- * Builds the header for a configuration of len bytes: *out (malloc'd, the
+ * Builds the header for a configuration of len bytes and the domain's id
+ * (the guest knows its id, so a restore must keep it): *out (malloc'd, the
  * caller's) gets *out_len bytes, the stream's offset.  Returns 0, -EINVAL
- * (len 0, over MIG_SAVE_CONFIG_MAX, or a NUL in the text) or -ENOMEM.
+ * (len 0, over MIG_SAVE_CONFIG_MAX, a NUL in the text, domid 0) or -ENOMEM.
  */
-int mig_savefile_header(const char *config, size_t len, uint8_t **out, size_t *out_len);
+int mig_savefile_header(const char *config, size_t len, uint32_t domid, uint8_t **out,
+			size_t *out_len);
 
 /*
  * Reads the header at the start of buf (avail bytes of the file).  Returns

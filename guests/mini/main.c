@@ -46,6 +46,7 @@ static const struct mode modes[] = {
 	{ "blktest", false, blktest_main },
 	{ "xsbench", true, xsbench_main },
 	{ "evtbench", true, evtbench_main },
+	{ "watchwait", false, watchwait_main },
 };
 
 /* The number of vCPUs is the number of enabled local APICs in the MADT. */

@@ -36,4 +36,10 @@ __attribute__((noreturn)) void xsbench_main(struct kernel *k, const char *args);
 /* "evtbench[=N]": event-channel round trips, timed (see pvbench.c). */
 __attribute__((noreturn)) void evtbench_main(struct kernel *k, const char *args);
 
+/*
+ * "watchwait": watches data/ping and prints "watchwait: fired VALUE" each
+ * time it changes, until stopped (see watchwait.c).
+ */
+__attribute__((noreturn)) void watchwait_main(struct kernel *k, const char *args);
+
 #endif

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r)
 		return 0;
 	if (f.stream_offset > size || f.stream_offset % 8 ||
-	    mig_savefile_header(f.config, f.config_len, &again, &len))
+	    mig_savefile_header(f.config, f.config_len, f.domid, &again, &len))
 		abort();
 	if (len != f.stream_offset || memcmp(again, data, len))
 		abort();

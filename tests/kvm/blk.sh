@@ -12,29 +12,6 @@ require_kvm
 MIB=32
 IMG="$WORK/disk.img"
 
-# check_image FILE SEED: every sector holds blktest's pattern for SEED.
-check_image() {
-	python3 - "$1" "$2" <<'EOF'
-import struct, sys
-
-path, seed = sys.argv[1], int(sys.argv[2], 16)
-M = (1 << 64) - 1
-MAGIC, MUL_SECTOR, MUL_WORD = 0x314B4C424E524554, 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9
-tail = [i * MUL_WORD for i in range(3, 63)]
-with open(path, "rb") as f:
-    data = f.read()
-if len(data) % 512:
-    sys.exit(f"{path}: {len(data)} bytes is not a whole number of sectors")
-for s in range(len(data) // 512):
-    base = seed ^ (s * MUL_SECTOR & M)
-    w = [MAGIC, s, seed] + [(base + t) & M for t in tail]
-    w.append(sum(w) & M)
-    if data[s * 512:(s + 1) * 512] != struct.pack("<64Q", *w):
-        sys.exit(f"{path}: sector {s} does not hold the pattern for seed {seed:#x}")
-print(f"host: {len(data) // 512} sectors hold the pattern")
-EOF
-}
-
 # 1. blktest on a sparse image of zeros, then the image checked from the host.
 truncate -s "${MIB}M" "$IMG"
 run_hv blktest 120 -v --kernel "$MINI" --cmdline blktest --disk "vdev=xvda, target=$IMG"
@@ -43,7 +20,7 @@ expect_status blktest 0
 	{ show blktest; fail "blktest: the last line is not 'blktest: $MIB MiB verified'"; }
 seed=$(sed -n 's/^blktest: .*seed \(0x[0-9a-f]*\)$/\1/p' "$WORK/blktest.out")
 [ -n "$seed" ] || { show blktest; fail "blktest: no seed printed"; }
-check_image "$IMG" "$seed" || fail "the image does not hold what the guest wrote"
+check_blktest_image "$IMG" "$seed" || fail "the image does not hold what the guest wrote"
 grep -q 'disk xvda: disconnected' "$WORK/blktest.err" ||
 	{ show blktest; fail "blktest: the backend did not see the disk close"; }
 

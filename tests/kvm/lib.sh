@@ -81,8 +81,41 @@ require_images() {
 	done
 }
 
+# require_xenstore_utils: skips the test (77) without Debian's xenstore-utils
+# (xenstore-ls, xenstore-write, ...); under CI=true that is a failure.
+require_xenstore_utils() {
+	command -v xenstore-ls >/dev/null && command -v xenstore-write >/dev/null && return 0
+	[ "${CI:-}" = true ] && fail "xenstore-utils is not installed (CI=true)"
+	echo "SKIP: xenstore-utils is not installed" >&2
+	exit 77
+}
+
 # plain FILE: the console text without the carriage returns and terminal
 # escape sequences that GRUB's terminal adds.
 plain() {
 	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][A-Za-z0-9]//g' -e 's/\r//g' "$1"
+}
+
+# check_blktest_image FILE SEED: every sector of FILE holds the pattern mini's
+# blktest writes (guests/mini/blktest.c) for SEED.
+check_blktest_image() {
+	python3 - "$1" "$2" <<'EOF'
+import struct, sys
+
+path, seed = sys.argv[1], int(sys.argv[2], 16)
+M = (1 << 64) - 1
+MAGIC, MUL_SECTOR, MUL_WORD = 0x314B4C424E524554, 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9
+tail = [i * MUL_WORD for i in range(3, 63)]
+with open(path, "rb") as f:
+    data = f.read()
+if len(data) % 512:
+    sys.exit(f"{path}: {len(data)} bytes is not a whole number of sectors")
+for s in range(len(data) // 512):
+    base = seed ^ (s * MUL_SECTOR & M)
+    w = [MAGIC, s, seed] + [(base + t) & M for t in tail]
+    w.append(sum(w) & M)
+    if data[s * 512:(s + 1) * 512] != struct.pack("<64Q", *w):
+        sys.exit(f"{path}: sector {s} does not hold the pattern for seed {seed:#x}")
+print(f"host: {len(data) // 512} sectors hold the pattern")
+EOF
 }

@@ -8,11 +8,7 @@
 # client.
 . "$(dirname "$0")/lib.sh"
 require_kvm
-if ! command -v xenstore-ls >/dev/null; then
-	[ "${CI:-}" = true ] && fail "xenstore-utils is not installed (CI=true)"
-	echo "SKIP: xenstore-utils is not installed" >&2
-	exit 77
-fi
+require_xenstore_utils
 export XENSTORED_PATH="$WORK/xs.sock"
 DOM=/local/domain/3
 

@@ -25,7 +25,7 @@ static void round_trip(void **state)
 	size_t len, need = 0;
 
 	(void)state;
-	assert_int_equal(mig_savefile_header(config, strlen(config), &buf, &len), 0);
+	assert_int_equal(mig_savefile_header(config, strlen(config), 7, &buf, &len), 0);
 	assert_int_equal(len % 8, 0);
 	assert_true(len >= MIG_SAVE_HDR_SIZE + strlen(config));
 	assert_int_equal(mig_savefile_parse(buf, 3, &f, &need), -EAGAIN);
@@ -36,6 +36,7 @@ static void round_trip(void **state)
 	assert_int_equal(f.config_len, strlen(config));
 	assert_memory_equal(f.config, config, f.config_len);
 	assert_int_equal(f.stream_offset, len);
+	assert_int_equal(f.domid, 7);
 	free(buf);
 }
 
@@ -47,11 +48,11 @@ static void refused_to_write(void **state)
 
 	(void)state;
 	memset(big, 'x', MIG_SAVE_CONFIG_MAX + 1);
-	assert_int_equal(mig_savefile_header(big, MIG_SAVE_CONFIG_MAX + 1, &buf, &len), -EINVAL);
-	assert_int_equal(mig_savefile_header(big, MIG_SAVE_CONFIG_MAX, &buf, &len), 0);
+	assert_int_equal(mig_savefile_header(big, MIG_SAVE_CONFIG_MAX + 1, 7, &buf, &len), -EINVAL);
+	assert_int_equal(mig_savefile_header(big, MIG_SAVE_CONFIG_MAX, 7, &buf, &len), 0);
 	free(buf);
-	assert_int_equal(mig_savefile_header("", 0, &buf, &len), -EINVAL);
-	assert_int_equal(mig_savefile_header("a\0b", 3, &buf, &len), -EINVAL);
+	assert_int_equal(mig_savefile_header("", 0, 7, &buf, &len), -EINVAL);
+	assert_int_equal(mig_savefile_header("a\0b", 3, 7, &buf, &len), -EINVAL);
 	free(big);
 }
 
@@ -63,7 +64,7 @@ static int parse_patched(size_t offset, uint8_t value)
 	size_t len, need = 0;
 	int r;
 
-	assert_int_equal(mig_savefile_header(config, strlen(config), &buf, &len), 0);
+	assert_int_equal(mig_savefile_header(config, strlen(config), 7, &buf, &len), 0);
 	buf[offset] = value;
 	r = mig_savefile_parse(buf, len, &f, &need);
 	if (r)
@@ -81,10 +82,12 @@ static void refused_to_read(void **state)
 
 	(void)state;
 	assert_int_equal(parse_patched(0, 'X'), -EINVAL);         /* magic */
-	assert_int_equal(parse_patched(8, 2), -EINVAL);           /* version */
+	assert_int_equal(parse_patched(8, 1), -EINVAL);           /* version */
 	assert_int_equal(parse_patched(11, 1), -EINVAL);
 	assert_int_equal(parse_patched(15, 1), -EINVAL);          /* config length */
-	assert_int_equal(parse_patched(16, 1), -EINVAL);          /* reserved */
+	assert_int_equal(parse_patched(16, 0), -EINVAL);          /* domain id 0 */
+	assert_int_equal(parse_patched(18, 1), -EINVAL);          /* a reserved domain id */
+	assert_int_equal(parse_patched(20, 1), -EINVAL);          /* reserved */
 	assert_int_equal(parse_patched(23, 1), -EINVAL);
 	assert_int_equal(parse_patched(30, 0), -EINVAL);          /* a NUL in the text */
 	assert_int_equal(parse_patched(end, 1), -EINVAL);         /* padding */
@@ -94,7 +97,7 @@ static void refused_to_read(void **state)
 
 static void lengths(void **state)
 {
-	uint8_t buf[MIG_SAVE_HDR_SIZE + 8] = "TernSave\x01\0\0\0";
+	uint8_t buf[MIG_SAVE_HDR_SIZE + 8] = "TernSave\x02\0\0\0\0\0\0\0\x07";
 	struct mig_savefile f;
 	size_t need = 0;
 
