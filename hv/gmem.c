@@ -297,13 +297,18 @@ uint64_t hv_gmem_ram_end(const struct hv_gmem *m)
 	return m->ram_size;
 }
 
+bool hv_gmem_frame_reserved(uint64_t gfn)
+{
+	return (gfn >= 0xfec00 && gfn < 0xfed00) || (gfn >= 0xfee00 && gfn < 0xfef00);
+}
+
 int hv_gmem_add_frame(struct hv_gmem *m, uint64_t gfn)
 {
 	uint64_t gpa = gfn << HV_PAGE_SHIFT;
 	uint8_t *host;
 	int err = 0;
 
-	if (gfn >= GPA_LIMIT >> HV_PAGE_SHIFT)
+	if (gfn >= GPA_LIMIT >> HV_PAGE_SHIFT || hv_gmem_frame_reserved(gfn))
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
 	if (find(m, gpa))

@@ -123,8 +123,12 @@ bool hv_gmem_is_ram(struct hv_gmem *m, uint64_t gpa);
 /* One past the highest guest-physical RAM address. */
 uint64_t hv_gmem_ram_end(const struct hv_gmem *m);
 
+/* Frames where the in-kernel IOAPIC and LAPIC live: never backed by memory. */
+bool hv_gmem_frame_reserved(uint64_t gfn);
+
 /*
- * Backs the page frame gfn with a new zeroed page if it is not backed yet.
+ * Backs the page frame gfn with a new zeroed page if it is not backed yet
+ * (a reserved frame, see hv_gmem_frame_reserved, gives -EINVAL).
  * Returns 0 (also when already backed) or -errno (-EINVAL for a frame beyond
  * the guest-physical address width, -ENOSPC when out of regions).
  */

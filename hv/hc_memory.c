@@ -37,12 +37,6 @@ struct add_to_physmap32 {
 	uint32_t gpfn;
 };
 
-/* Frames where the in-kernel IOAPIC and LAPIC live: never backed by RAM. */
-static bool frame_reserved(uint64_t gfn)
-{
-	return (gfn >= 0xfec00 && gfn < 0xfed00) || (gfn >= 0xfee00 && gfn < 0xfef00);
-}
-
 /* Reads a memory map descriptor in either layout into the native one. */
 static long read_map(struct hv_vcpu *v, const struct hv_hcall *c, uint64_t va,
 		     struct xen_memory_map *m)
@@ -125,7 +119,7 @@ static long map_shared_info(struct hv_vcpu *v, uint64_t gfn, bool compat)
 	uint64_t gpa = gfn << HV_PAGE_SHIFT;
 	long err = 0;
 
-	if (frame_reserved(gfn) || hv_gmem_add_frame(&d->mem, gfn))
+	if (hv_gmem_add_frame(&d->mem, gfn))
 		return -XEN_EINVAL;
 	pthread_mutex_lock(&d->lock);
 	if (d->shared_info_gpa == gpa)
@@ -172,8 +166,6 @@ static long add_to_physmap(struct hv_vcpu *v, const struct hv_hcall *c)
 			return -XEN_EINVAL;
 		return map_shared_info(v, x.gpfn, !c->long_mode);
 	case XENMAPSPACE_grant_table:
-		if (frame_reserved(x.gpfn))
-			return -XEN_EINVAL;
 		return hv_gnttab_add_frame(v->d, x.idx, x.gpfn);
 	default:
 		return -XEN_EINVAL;

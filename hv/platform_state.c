@@ -63,12 +63,6 @@ struct wire_vcpu {
 };
 _Static_assert(sizeof(struct wire_vcpu) == 136, "platform state vCPU");
 
-/* Frames where the in-kernel IOAPIC and LAPIC live: never guest memory. */
-static bool frame_reserved(uint64_t gfn)
-{
-	return (gfn >= 0xfec00 && gfn < 0xfed00) || (gfn >= 0xfee00 && gfn < 0xfef00);
-}
-
 static int compare_gfns(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -183,7 +177,7 @@ static int stage_frames(struct hv_state_in *in, struct hv_domain *d, struct stag
 
 		memcpy(&gfn, s->frames + i * sizeof(gfn), sizeof(gfn));
 		if ((i && gfn <= prev) || gfn >= (1ULL << (64 - HV_PAGE_SHIFT)) ||
-		    frame_reserved(gfn) || hv_gmem_is_ram(&d->mem, gfn << HV_PAGE_SHIFT))
+		    hv_gmem_frame_reserved(gfn) || hv_gmem_is_ram(&d->mem, gfn << HV_PAGE_SHIFT))
 			return -EINVAL;
 		prev = gfn;
 	}
