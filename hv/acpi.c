@@ -51,13 +51,31 @@ static void madt(uint8_t *p, unsigned nr_vcpus)
 	seal(&m->h);
 }
 
+/*
+ * The DSDT's AML: Name (_S5, Package (2) { 5, 5 }), the sleep type the
+ * guest writes to the sleep control register to power off.
+ */
+static const uint8_t dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a, ACPI_S5_TYPE, 0x0a, ACPI_S5_TYPE,
+};
+
+static struct acpi_gas io_byte(uint16_t port)
+{
+	return (struct acpi_gas){ .space_id = ACPI_GAS_SYSTEM_IO, .bit_width = 8,
+				  .access_size = ACPI_GAS_ACCESS_BYTE, .address = port };
+}
+
 static void fadt(uint8_t *p, uint64_t dsdt)
 {
 	struct acpi_fadt *f = (struct acpi_fadt *)p;
 
 	header(&f->h, "FACP", sizeof(*f), 6);
 	f->minor_version = 3;
-	f->flags = ACPI_FADT_HW_REDUCED;
+	f->flags = ACPI_FADT_HW_REDUCED | ACPI_FADT_RESET_REG_SUP;
+	f->reset_reg = io_byte(ACPI_RESET_PORT);
+	f->reset_value = ACPI_RESET_VALUE;
+	f->sleep_control_reg = io_byte(ACPI_SLEEP_CONTROL_PORT);
+	f->sleep_status_reg = io_byte(ACPI_SLEEP_STATUS_PORT);
 	f->iapc_boot_arch = ACPI_IAPC_NO_VGA | ACPI_IAPC_NO_CMOS_RTC;
 	f->dsdt = (uint32_t)dsdt;
 	f->x_dsdt = dsdt;
@@ -72,7 +90,8 @@ size_t hv_acpi_build(uint8_t *buf, size_t size, uint64_t base, unsigned nr_vcpus
 	size_t fadt_off = align(madt_off + sizeof(struct acpi_madt) +
 				nr_vcpus * sizeof(struct acpi_madt_lapic));
 	size_t dsdt_off = align(fadt_off + sizeof(struct acpi_fadt));
-	size_t end = dsdt_off + sizeof(struct acpi_header);
+	size_t dsdt_len = sizeof(struct acpi_header) + sizeof(dsdt_aml);
+	size_t end = dsdt_off + dsdt_len;
 	struct acpi_rsdp *rsdp = (struct acpi_rsdp *)buf;
 	struct acpi_header *xsdt = (struct acpi_header *)(buf + xsdt_off);
 	uint64_t entries[2] = { base + madt_off, base + fadt_off };
@@ -82,7 +101,8 @@ size_t hv_acpi_build(uint8_t *buf, size_t size, uint64_t base, unsigned nr_vcpus
 	memset(buf, 0, end);
 	madt(buf + madt_off, nr_vcpus);
 	fadt(buf + fadt_off, base + dsdt_off);
-	header((struct acpi_header *)(buf + dsdt_off), "DSDT", sizeof(struct acpi_header), 2);
+	header((struct acpi_header *)(buf + dsdt_off), "DSDT", (uint32_t)dsdt_len, 2);
+	memcpy(buf + dsdt_off + sizeof(struct acpi_header), dsdt_aml, sizeof(dsdt_aml));
 	seal((struct acpi_header *)(buf + dsdt_off));
 	header(xsdt, "XSDT", sizeof(*xsdt) + sizeof(entries), 1);
 	memcpy(xsdt + 1, entries, sizeof(entries));

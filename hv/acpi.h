@@ -93,7 +93,24 @@ _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT 6.3");
 _Static_assert(__builtin_offsetof(struct acpi_fadt, flags) == 112, "FADT flags");
 _Static_assert(__builtin_offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT X_DSDT");
 
+#define ACPI_FADT_RESET_REG_SUP (1u << 10)
 #define ACPI_FADT_HW_REDUCED (1u << 20)
+#define ACPI_GAS_SYSTEM_IO 1
+#define ACPI_GAS_ACCESS_BYTE 1
+
+/*
+ * The I/O ports of the hardware-reduced sleep and reset registers the FADT
+ * names.  A guest powers off by writing SLP_EN with the SLP_TYP of \_S5
+ * (the DSDT's only sleep state) to the sleep control register, and resets
+ * by writing ACPI_RESET_VALUE to the reset register.
+ */
+#define ACPI_SLEEP_CONTROL_PORT 0x600
+#define ACPI_SLEEP_STATUS_PORT 0x601
+#define ACPI_RESET_PORT 0x602
+#define ACPI_RESET_VALUE 1
+#define ACPI_SLEEP_TYPE(v) (((v) >> 2) & 7)
+#define ACPI_SLEEP_ENABLE 0x20
+#define ACPI_S5_TYPE 5
 #define ACPI_IAPC_NO_VGA (1u << 2)
 #define ACPI_IAPC_NO_CMOS_RTC (1u << 5)
 #define ACPI_LAPIC_ADDRESS 0xfee00000u

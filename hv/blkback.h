@@ -3,24 +3,24 @@
  * (d->disks), serving a raw image file to the guest's blkfront over one
  * blkif ring.
  *
- * blkback.c is the device and the xenbus side: the xenstore nodes, the
- * frontend's state, connecting and disconnecting the ring (on the xenstore
- * thread).  blkback_io.c is the data side: a worker thread per connected
- * disk that takes requests off the ring, moves the data through grant
- * copies and pread/pwrite, and answers.  This header is what the two share,
- * and what tests use to look inside.
+ * blkback.c is the device and the xenbus side: the xenstore nodes,
+ * connecting and disconnecting the ring (on the xenstore thread); the
+ * state machine, the worker thread and the list of disks are backend.c's.
+ * blkback_io.c is the data side: the worker's body, which takes requests
+ * off the ring, moves the data through grant copies and pread/pwrite, and
+ * answers.  This header is what they share, and what tests use to look
+ * inside.
  */
 #ifndef HV_BLKBACK_H
 #define HV_BLKBACK_H
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <xen/event_channel.h>
 #include <xen/io/xenbus.h>
 
+#include "backend.h"
 #include "blkback_ring.h"
 #include "device.h"
 #include "disk.h"
@@ -30,40 +30,33 @@
 struct hv_domain;
 
 /*
- * The device, registered with HV_DEVICE: one instance serves every disk of
- * the domain's configuration.  Nothing calls into it; a test that refers
- * to it gets it linked in, and may restart it (exit, then init) after
- * changing cfg->disks.
+ * The device, registered with HV_BACKEND_DEVICE: one instance serves every
+ * disk of the domain's configuration.  Nothing calls into it; a test that
+ * refers to it gets it linked in, and may restart it (exit, then init)
+ * after changing cfg->disks.
  */
 extern const struct hv_device hv_blkback_device;
 
 struct hv_blkback {
-	struct hv_domain *d;
+	struct hv_backend bk;   /* what d->disks holds */
 	struct hv_disk disk;
 	int fd;                 /* the image, O_RDWR or O_RDONLY */
 	uint64_t sectors;       /* its size in HV_BLKIF_SECTOR units */
-	char *fe, *be;          /* frontend and backend xenstore directories */
-	char owner[HV_EVTCHN_OWNER_MAX]; /* its event channel's: "vbd/<devid>" */
-	int wake_fd;            /* eventfd: the guest notified, or stop */
-	pthread_mutex_t lock;   /* serialises the xenbus side with exit */
-	atomic_int state;       /* the backend's xenbus state, as published */
 
 	/* The connection: set up before the worker starts, torn down after it ends. */
-	bool connected;
 	struct hv_grant_map ring_map;
 	struct hv_blkif_ring ring;
 	evtchn_port_t port;
-	pthread_t worker;
-	bool running;           /* worker not joined yet (stopped while paused) */
-	atomic_bool stop;       /* the worker ends */
 	uint8_t *buf;           /* one request's data: 11 pages */
 };
 
-/*
- * Starts the worker on b's connected ring.  Returns 0 or -errno.
- * Called on the xenstore thread with b->lock held.
- */
-int hv__blkback_start(struct hv_blkback *b);
+_Static_assert(offsetof(struct hv_blkback, bk) == 0, "backend.c allocates it");
+
+/* The disk of one of d->disks. */
+static inline struct hv_blkback *hv__blkback_of(struct hv_backend *b)
+{
+	return (struct hv_blkback *)((char *)b - offsetof(struct hv_blkback, bk));
+}
 
 /*
  * Checks and carries out one request on b's image, moving its data through
@@ -74,31 +67,13 @@ int hv__blkback_start(struct hv_blkback *b);
 int16_t hv__blkback_handle(struct hv_blkback *b, const struct hv_blkif_req *req);
 
 /*
- * Stops the worker and waits for it: it ends after the request in hand, so
- * that no request is in flight afterwards.  Nothing if it is not running.
+ * The worker (ops work; b is a disk's bk): takes requests off the ring and
+ * answers them until told to stop, which it sees after the request in
+ * hand, so that no request is in flight afterwards.
  */
-void hv__blkback_stop(struct hv_blkback *b);
+void hv__blkback_work(struct hv_backend *b);
 
-/*
- * The event-channel callback for b's port (opaque is b): wakes the worker.
- * Runs on a vCPU thread and does not block.
- */
-void hv__blkback_kick(struct hv_domain *d, evtchn_port_t port, void *opaque);
-
-/*
- * Switches the backend's xenbus state (its "state" node).  Returns 0 or
- * -errno.  Any thread.
- */
-int hv__blkback_set_state(struct hv_blkback *b, int state);
-
-/*
- * The device's pause (stops every worker: no request in flight), unpause
- * (starts the workers of the connected disks again), save and restore
- * (blkback_state.c, docs/stream-format.md).
- */
-void hv__blkback_pause(struct hv_domain *d);
-void hv__blkback_unpause(struct hv_domain *d);
-int hv__blkback_save(struct hv_domain *d, struct hv_state_buf *out);
-int hv__blkback_restore(struct hv_domain *d, uint32_t version, const uint8_t *body, size_t len);
+/* The disks' part of the device-state record (blkback_state.c, docs/stream-format.md). */
+extern const struct hv_backend_record hv__blkback_record;
 
 #endif

@@ -7,6 +7,7 @@
 #include <xen/arch-x86/hvm/start_info.h>
 
 #include "acpi.h"
+#include "bootdisk.h"
 #include "loader.h"
 #include "log.h"
 
@@ -74,51 +75,100 @@ size_t hv_start_info_build(uint8_t *buf, size_t size, uint64_t base,
 	return cmd_off + cmd_len;
 }
 
-static int load_kernel(struct hv_domain *d, struct hv_kernel *k)
+/* The files the configuration names on the host; cmdline may be NULL. */
+static int read_host_files(const char *kernel, const char *ramdisk, const char *cmdline,
+			   struct hv_boot_files *f)
 {
-	unsigned flags = d->transport == HV_TRANSPORT_PIO ? HV_LOAD_PATCH_HYPERCALLS : 0;
-	uint8_t *buf;
-	size_t len;
-	int err = hv_read_file(d->cfg->kernel, MAX_KERNEL_FILE, &buf, &len);
+	int err = hv_read_file(kernel, MAX_KERNEL_FILE, &f->kernel, &f->kernel_len);
 
 	if (err) {
-		log_warnx("kernel %s: %s", d->cfg->kernel, strerror(-err));
+		log_warnx("kernel %s: %s", kernel, strerror(-err));
 		return err;
 	}
-	err = hv_load_kernel(&d->mem, buf, len, flags, k);
-	free(buf);
+	if (ramdisk && (err = hv_read_file(ramdisk, MAX_INITRD_FILE, &f->initrd, &f->initrd_len))) {
+		log_warnx("ramdisk %s: %s", ramdisk, strerror(-err));
+		return err;
+	}
+	f->kernel_name = strdup(kernel);
+	f->initrd_name = ramdisk ? strdup(ramdisk) : NULL;
+	f->cmdline = cmdline ? strdup(cmdline) : NULL;
+	if (!f->kernel_name || (ramdisk && !f->initrd_name) || (cmdline && !f->cmdline))
+		return -ENOMEM;
+	return 0;
+}
+
+/* What the default entry of the boot disk's grub.cfg names (bootdisk.h). */
+static int read_disk_files(const struct hv_config *c, struct hv_boot_files *f)
+{
+	char err[768];
+	int r = hv_bootdisk_load_config(c, f, err, sizeof(err));
+
+	if (r) {
+		log_warnx("boot: %s", err);
+		return r;
+	}
+	if (f->note[0])
+		log_warnx("boot: %s", f->note);
+	log_warnx("boot: entry '%s' from %s: kernel %s, initrd %s, cmdline %s", f->entry, f->config,
+		 f->kernel_name, f->initrd_name ? f->initrd_name : "none", f->cmdline);
+	return 0;
+}
+
+/*
+ * A kernel given is booted directly.  Otherwise GRUB itself where KVM's
+ * Xen intercept lets the kernel it loads make hypercalls, else the
+ * host-side loader (docs/boot.md).
+ */
+static int get_boot_files(const struct hv_domain *d, struct hv_boot_files *f)
+{
+	const struct hv_config *c = d->cfg;
+	bool grub = c->bootloader ? !strcmp(c->bootloader, "grub") : c->grub_image != NULL;
+
+	if (c->kernel && c->bootloader)
+		log_warnx("boot: bootloader \"%s\" ignored: the kernel given boots directly",
+			  c->bootloader);
+	if (c->kernel)
+		return read_host_files(c->kernel, c->ramdisk, c->cmdline, f);
+	if (grub && d->transport == HV_TRANSPORT_KVM_XEN) {
+		log_warnx("boot: GRUB %s, which reads the disk's grub.cfg itself", c->grub_image);
+		return read_host_files(c->grub_image, NULL, NULL, f);
+	}
+	if (grub)
+		log_warnx("boot: no KVM Xen intercept on this host, so a kernel that GRUB loads "
+			  "could not make hypercalls; using the host-side loader instead");
+	return read_disk_files(c, f);
+}
+
+static int load_kernel(struct hv_domain *d, const struct hv_boot_files *f, struct hv_kernel *k)
+{
+	unsigned flags = d->transport == HV_TRANSPORT_PIO ? HV_LOAD_PATCH_HYPERCALLS : 0;
+	int err = hv_load_kernel(&d->mem, f->kernel, f->kernel_len, flags, k);
+
 	if (err)
-		log_warnx("kernel %s: cannot load it", d->cfg->kernel);
+		log_warnx("kernel %s: cannot load it", f->kernel_name);
 	else if (k->entry > UINT32_MAX)
 		err = -ENOEXEC;
 	return err;
 }
 
 /* Puts the initrd at the first page after the kernel; fills l. */
-static int load_initrd(struct hv_domain *d, const struct hv_kernel *k, struct hv_boot_layout *l)
+static int load_initrd(struct hv_domain *d, const struct hv_boot_files *f,
+		       const struct hv_kernel *k, struct hv_boot_layout *l)
 {
 	uint64_t gpa = (k->load_hi + HV_PAGE_SIZE - 1) & ~(HV_PAGE_SIZE - 1);
-	uint8_t *buf;
-	size_t len;
-	int err;
+	size_t len = f->initrd_len;
 
-	if (!d->cfg->ramdisk)
+	if (!f->initrd)
 		return 0;
-	err = hv_read_file(d->cfg->ramdisk, MAX_INITRD_FILE, &buf, &len);
-	if (err) {
-		log_warnx("ramdisk %s: %s", d->cfg->ramdisk, strerror(-err));
-		return err;
-	}
 	if (!hv_gmem_is_ram(&d->mem, gpa) || !hv_gmem_is_ram(&d->mem, gpa + len - 1) ||
-	    hv_gmem_write(&d->mem, gpa, buf, len)) {
+	    hv_gmem_write(&d->mem, gpa, f->initrd, len)) {
 		log_warnx("ramdisk %s (%zu bytes) does not fit in RAM after the kernel",
-			  d->cfg->ramdisk, len);
-		err = -ERANGE;
+			  f->initrd_name, len);
+		return -ERANGE;
 	}
-	free(buf);
 	l->initrd_gpa = gpa;
 	l->initrd_size = len;
-	return err;
+	return 0;
 }
 
 static int write_tables(struct hv_domain *d, struct hv_boot_layout *l)
@@ -150,19 +200,22 @@ out:
 
 int hv_boot_setup(struct hv_domain *d)
 {
-	struct hv_boot_layout l = { .cmdline = d->cfg->cmdline };
+	struct hv_boot_files f = { 0 };
+	struct hv_boot_layout l = { 0 };
 	struct hv_kernel k;
 	int err;
 
 	d->nr_memmap = hv_boot_memmap(&d->mem, d->memmap, HV_MAX_MEMMAP);
-	err = load_kernel(d, &k);
-	if (err)
-		return err;
-	if (k.load_lo < HV_ACPI_END) {
-		log_warnx("kernel %s loads below 1 MiB, over the boot tables", d->cfg->kernel);
-		return -ERANGE;
+	err = get_boot_files(d, &f);
+	if (!err)
+		err = load_kernel(d, &f, &k);
+	if (!err && k.load_lo < HV_ACPI_END) {
+		log_warnx("kernel %s loads below 1 MiB, over the boot tables", f.kernel_name);
+		err = -ERANGE;
 	}
-	err = load_initrd(d, &k, &l);
+	l.cmdline = f.cmdline;
+	if (!err)
+		err = load_initrd(d, &f, &k, &l);
 	if (!err)
 		err = write_tables(d, &l);
 	if (!err)
@@ -173,5 +226,6 @@ int hv_boot_setup(struct hv_domain *d)
 			 (unsigned long long)k.entry, (unsigned long long)k.load_lo,
 			 (unsigned long long)k.load_hi,
 			 k.hypercalls_patched ? ", hypercall instructions patched" : "");
+	hv_boot_files_free(&f);
 	return err;
 }

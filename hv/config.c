@@ -16,6 +16,7 @@
 #include "cpuid.h"
 #include "disk.h"
 #include "log.h"
+#include "vif.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -167,6 +168,32 @@ static int set_path(struct parser *p, const struct key *k, struct value *v)
 		s = joined;
 	}
 	return store(p, field(p, k), s);
+}
+
+/* boot_disk: a name kept as written. */
+static int set_word(struct parser *p, const struct key *k, struct value *v)
+{
+	char *s = NULL;
+	int r = take_nonempty(p, k, v, &s);
+
+	return r ? r : store(p, field(p, k), s);
+}
+
+/* "pygrub" (also as xl's path to it) or "grub" (docs/boot.md). */
+static int set_bootloader(struct parser *p, const struct key *k, struct value *v)
+{
+	const char *base;
+	char *s = NULL;
+	int r = get_string(p, k, v, &s);
+
+	if (r)
+		return r;
+	base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+	if (strcmp(base, "pygrub") && strcmp(s, "grub"))
+		return hv__config_fail(p, v->pos, "bootloader: \"%.*s\" is not supported "
+				       "(\"pygrub\" or \"grub\")", hv__config_shown(strlen(s)), s);
+	s = strdup(strcmp(s, "grub") ? "pygrub" : "grub");
+	return s ? store(p, field(p, k), s) : hv__config_nomem(p);
 }
 
 static int set_cmdline(struct parser *p, const struct key *k, struct value *v)
@@ -334,15 +361,45 @@ static int normalise_disk(struct parser *p, struct atom *a)
 	return 0;
 }
 
-static int set_disk(struct parser *p, const struct key *k, struct value *v)
+/* Checks a vif spec, so that mistakes point into the file; keeps it canonical (vif.h). */
+static int normalise_vif(struct parser *p, struct atom *a)
+{
+	struct hv_vif vif;
+	char msg[256], spec[128], *copy;
+	int r = hv_vif_parse(&vif, a->str, msg, sizeof(msg));
+
+	if (r)
+		return hv__config_fail(p, a->pos, "vif: %s", msg);
+	hv_vif_format(&vif, spec, sizeof(spec));
+	copy = strdup(spec);
+	if (!copy)
+		return hv__config_nomem(p);
+	free(a->str);
+	a->str = copy;
+	return 0;
+}
+
+/* A list of device specs, each string first normalised (checked) by fn. */
+static int set_specs(struct parser *p, const struct key *k, struct value *v,
+		     int (*fn)(struct parser *p, struct atom *a))
 {
 	for (size_t i = 0; i < v->n; i++) {
-		int r = v->atoms[i].str ? normalise_disk(p, &v->atoms[i]) : 0;
+		int r = v->atoms[i].str ? fn(p, &v->atoms[i]) : 0;
 
 		if (r)
 			return r;
 	}
 	return set_list(p, k, v);
+}
+
+static int set_vif(struct parser *p, const struct key *k, struct value *v)
+{
+	return set_specs(p, k, v, normalise_vif);
+}
+
+static int set_disk(struct parser *p, const struct key *k, struct value *v)
+{
+	return set_specs(p, k, v, normalise_disk);
 }
 
 #define FIELD(f) offsetof(struct hv_config, f)
@@ -359,6 +416,10 @@ static const struct key keys[] = {
 	{ "vcpus", set_vcpus, 0, K_NUMBER, NULL },
 	{ "cpuid", set_list, FIELD(cpuid), K_APPEND | K_LIST, check_policy },
 	{ "disk", set_disk, FIELD(disks), K_APPEND | K_LIST, NULL },
+	{ "vif", set_vif, FIELD(vifs), K_APPEND | K_LIST, NULL },
+	{ "bootloader", set_bootloader, FIELD(bootloader), 0, NULL },
+	{ "grub_image", set_path, FIELD(grub_image), 0, NULL },
+	{ "boot_disk", set_word, FIELD(boot_disk), 0, NULL },
 	{ "xenstore_socket", set_path, FIELD(xenstore_socket), 0, NULL },
 	{ "console_socket", set_path, FIELD(console_socket), 0, NULL },
 	{ "console_log", set_path, FIELD(console_log), 0, NULL },
@@ -391,7 +452,7 @@ static int apply(struct parser *p, const char *name, size_t len, struct pos at,
 		return 0;
 	}
 	if (p->append && !(k->flags & K_APPEND))
-		return hv__config_fail(p, at, "%s: '+=' works only with cmdline, extra, cpuid and disk",
+		return hv__config_fail(p, at, "%s: '+=' works only with cmdline, extra, cpuid, disk and vif",
 				       k->name);
 	return k->set(p, k, v);
 }
@@ -487,6 +548,10 @@ void hv_config_free(struct hv_config *c)
 	free(c->cmdline);
 	free_list(&c->cpuid);
 	free_list(&c->disks);
+	free_list(&c->vifs);
+	free(c->bootloader);
+	free(c->grub_image);
+	free(c->boot_disk);
 	free(c->xenstore_socket);
 	free(c->console_socket);
 	free(c->console_log);
@@ -620,8 +685,10 @@ int hv_config_check(const struct hv_config *c, char *err, size_t errlen)
 {
 	if (!c->name || !*c->name)
 		return check_error(err, errlen, "no domain name");
-	if (!c->kernel)
-		return check_error(err, errlen, "no kernel given");
+	if (!c->kernel && !c->disks.n)
+		return check_error(err, errlen, "no kernel given, and no disk to boot from");
+	if (c->bootloader && !strcmp(c->bootloader, "grub") && !c->grub_image)
+		return check_error(err, errlen, "bootloader \"grub\" needs grub_image");
 	if (c->memory < 1 || c->memory > HV_CONFIG_MAX_MEMORY)
 		return check_error(err, errlen, "memory: %llu MiB is out of range (1 to %llu)",
 				   (unsigned long long)c->memory, HV_CONFIG_MAX_MEMORY);

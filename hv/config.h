@@ -31,6 +31,10 @@ struct hv_config {
 	unsigned vcpus;   /* "vcpus"; default 1; 1..HV_CONFIG_MAX_VCPUS */
 	struct hv_strlist cpuid; /* "cpuid": each string one policy (cpuid.h) */
 	struct hv_strlist disks; /* "disk": each string one xl disk spec */
+	struct hv_strlist vifs;  /* "vif": each string one xl vif spec (vif.h) */
+	char *bootloader;        /* "bootloader": "pygrub" or "grub"; NULL: choose (docs/boot.md) */
+	char *grub_image;        /* "grub_image": GRUB i386-xen_pvh image for bootloader "grub" */
+	char *boot_disk;         /* "boot_disk": vdev of the disk to boot from; NULL: the first */
 	char *xenstore_socket;   /* "xenstore_socket": path for dom0 clients */
 	char *console_socket;    /* "console_socket": path to attach a terminal */
 	char *console_log;       /* "console_log": file the console is copied to */

@@ -28,6 +28,7 @@ enum hv_state_id {
 	HV_STATE_XENSTORE = 16,
 	HV_STATE_CONSOLE = 32,
 	HV_STATE_BLKBACK = 33,
+	HV_STATE_NETBACK = 34,
 };
 
 /* A cursor over a record's body (which the caller owns). */

@@ -14,10 +14,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "spec.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -32,11 +33,7 @@ static const char *const param_names[NR_PARAMS] = {
 #define NO_COLO "COLO replication is not supported"
 
 /* Keys and flags that are not parameters: refused (with why) or ignored. */
-static const struct {
-	const char *name;
-	bool is_flag;
-	const char *refusal; /* NULL: accepted and ignored */
-} others[] = {
+static const struct hv_spec_other others[] = {
 	{ "script", false, "block scripts are not supported" },
 	{ "backend", false, "driver domains are not supported: tern-hv is the backend" },
 	{ "colo-host", false, NO_COLO }, { "colo-port", false, NO_COLO },
@@ -55,9 +52,7 @@ static const char *const old_prefixes[] = {
 };
 
 struct parser {
-	const char *spec;
-	char *err;
-	size_t errlen;
+	struct hv_spec_msg msg;
 	struct {
 		bool given;
 		const char *at; /* the value */
@@ -67,32 +62,9 @@ struct parser {
 	} p[NR_PARAMS];
 };
 
-static int fail(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct parser *ps, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(ps->err, ps->errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* A message about a parameter: quotes it and says where it starts. */
-static int fail_at(struct parser *ps, const char *param, size_t len, const char *what)
-{
-	return fail(ps, "\"%.*s\" (column %zu): %s", (int)(len > 60 ? 60 : len), param,
-		    (size_t)(param - ps->spec) + 1, what);
-}
-
 static int fail_value(struct parser *ps, enum param p, const char *what)
 {
-	return fail_at(ps, ps->p[p].param, ps->p[p].param_len, what);
-}
-
-static bool is(const char *s, size_t len, const char *word)
-{
-	return strlen(word) == len && !memcmp(s, word, len);
+	return hv_spec_fail_at(&ps->msg, ps->p[p].param, ps->p[p].param_len, what);
 }
 
 static int set(struct parser *ps, enum param p, const char *param, size_t param_len,
@@ -100,7 +72,7 @@ static int set(struct parser *ps, enum param p, const char *param, size_t param_
 {
 	/* An empty positional target may be given again with target= (xl's rule). */
 	if (ps->p[p].given && (p != P_TARGET || ps->p[p].len))
-		return fail_at(ps, param, param_len, "given twice");
+		return hv_spec_fail_at(&ps->msg, param, param_len, "given twice");
 	ps->p[p].given = true;
 	ps->p[p].at = value;
 	ps->p[p].len = len;
@@ -114,36 +86,34 @@ static int positional(struct parser *ps, const char *s, size_t len)
 	for (enum param p = P_TARGET; p <= P_ACCESS; p++)
 		if (!ps->p[p].given)
 			return set(ps, p, s, len, s, len);
-	return fail_at(ps, s, len, "more than four positional parameters "
+	return hv_spec_fail_at(&ps->msg, s, len, "more than four positional parameters "
 				   "(target, format, vdev, access)");
 }
 
 /* A parameter that is a bare word: a flag, or a positional value. */
 static int word(struct parser *ps, const char *s, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
-		if (others[i].is_flag && is(s, len, others[i].name))
-			return others[i].refusal ? fail_at(ps, s, len, others[i].refusal) : 0;
-	return positional(ps, s, len);
+	int r = hv_spec_other(&ps->msg, others, ARRAY_SIZE(others), s, len, len, true);
+
+	return r == -ENOENT ? positional(ps, s, len) : r;
 }
 
 static int key_value(struct parser *ps, const char *s, size_t len, const char *eq)
 {
 	size_t key_len = (size_t)(eq - s);
+	int r;
 
 	for (enum param p = 0; p < NR_PARAMS; p++)
-		if (is(s, key_len, param_names[p]))
+		if (hv_spec_is(s, key_len, param_names[p]))
 			return set(ps, p, s, len, eq + 1, len - key_len - 1);
-	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
-		if (!others[i].is_flag && is(s, key_len, others[i].name))
-			return others[i].refusal ? fail_at(ps, s, len, others[i].refusal) : 0;
-	return fail_at(ps, s, len, "unknown parameter");
+	r = hv_spec_other(&ps->msg, others, ARRAY_SIZE(others), s, len, key_len, false);
+	return r == -ENOENT ? hv_spec_fail_at(&ps->msg, s, len, "unknown parameter") : r;
 }
 
 /* Splits the spec into parameters and records each. */
 static int split(struct parser *ps)
 {
-	const char *s = ps->spec;
+	const char *s = ps->msg.spec;
 	int r = 0;
 
 	for (;;) {
@@ -281,7 +251,7 @@ static const struct {
 static bool in(const char *const *list, size_t n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n && list[i]; i++)
-		if (is(s, len, list[i]))
+		if (hv_spec_is(s, len, list[i]))
 			return true;
 	return false;
 }
@@ -310,12 +280,12 @@ static int check_target(struct parser *ps)
 	const char *colon;
 
 	if (!ps->p[P_TARGET].given || !ps->p[P_TARGET].len)
-		return fail(ps, "no target (the image's path) given");
+		return hv_spec_fail(&ps->msg, "no target (the image's path) given");
 	if (!strncmp(ps->p[P_TARGET].param, "target=", 7))
 		return 0;
 	colon = memchr(t, ':', ps->p[P_TARGET].len);
 	for (size_t i = 0; colon && i < ARRAY_SIZE(old_prefixes); i++)
-		if (is(t, (size_t)(colon - t), old_prefixes[i]))
+		if (hv_spec_is(t, (size_t)(colon - t), old_prefixes[i]))
 			return fail_value(ps, P_TARGET, "xend's \"prefix:\" syntax is not "
 							"supported (write target=PATH)");
 	return 0;
@@ -327,7 +297,7 @@ static int fill(struct parser *ps, struct hv_disk *disk)
 	size_t len;
 
 	if (!ps->p[P_VDEV].given || !ps->p[P_VDEV].len)
-		return fail(ps, "no vdev (the guest's device name) given");
+		return hv_spec_fail(&ps->msg, "no vdev (the guest's device name) given");
 	if (ps->p[P_VDEV].len > HV_DISK_VDEV_MAX)
 		return fail_value(ps, P_VDEV, "not a virtual device name (too long)");
 	memcpy(disk->vdev, ps->p[P_VDEV].at, ps->p[P_VDEV].len);
@@ -336,14 +306,14 @@ static int fill(struct parser *ps, struct hv_disk *disk)
 					      "(xvdX, hdX, sdX, dNpM or a number)");
 	access = ps->p[P_ACCESS].given ? ps->p[P_ACCESS].at : "";
 	len = ps->p[P_ACCESS].len;
-	disk->readonly = is(access, len, "r") || is(access, len, "ro");
+	disk->readonly = hv_spec_is(access, len, "r") || hv_spec_is(access, len, "ro");
 	disk->target = strndup(ps->p[P_TARGET].at, ps->p[P_TARGET].len);
 	return disk->target ? 0 : -ENOMEM;
 }
 
 int hv_disk_parse(struct hv_disk *disk, const char *spec, char *err, size_t errlen)
 {
-	struct parser ps = { .spec = spec, .err = err, .errlen = errlen };
+	struct parser ps = { .msg = { spec, err, errlen } };
 	int r;
 
 	memset(disk, 0, sizeof(*disk));
@@ -355,7 +325,7 @@ int hv_disk_parse(struct hv_disk *disk, const char *spec, char *err, size_t errl
 	if (!r)
 		r = fill(&ps, disk);
 	if (r == -ENOMEM)
-		fail(&ps, "out of memory");
+		hv_spec_fail(&ps.msg, "out of memory");
 	if (r)
 		hv_disk_free(disk);
 	return r;

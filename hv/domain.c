@@ -218,6 +218,7 @@ int hv_domain_create(struct hv_domain *d, struct hv_config *cfg, uint32_t domid)
 	err = create_vm(d);
 	if (err)
 		goto err_destroy;
+	hv_insn_assist_init(d);
 	err = hv_gmem_init(&d->mem, cfg->memory << 20);
 	if (err) {
 		log_warnx("cannot allocate %llu MiB of guest memory: %s",
@@ -258,6 +259,7 @@ void hv_domain_destroy(struct hv_domain *d)
 	free(d->vcpus);
 	d->vcpus = NULL;
 	d->nr_vcpus = 0;
+	hv_insn_assist_report(d);
 	hv_gmem_destroy(&d->mem);
 	if (d->vm_fd >= 0)
 		close(d->vm_fd);

@@ -18,9 +18,11 @@
 #include "config.h"
 #include "console.h"
 #include "cpuid.h"
+#include "backend.h"
 #include "device.h"
 #include "e820.h"
 #include "gmem.h"
+#include "insn_assist.h"
 
 /* The MSR through which the guest asks for the hypercall page. */
 #define HV_HYPERCALL_MSR 0x40000000u
@@ -56,7 +58,6 @@ struct hv_evtchn;
 struct hv_gnttab;
 struct hv_xenstore;
 struct hv_pvcon;
-struct hv_blkback;
 struct hv_time;
 struct hv_logdirty;
 
@@ -103,9 +104,10 @@ struct hv_domain {
 	struct hv_gnttab *gnttab;
 	struct hv_xenstore *xs;
 	struct hv_pvcon *pvcon;
-	struct hv_blkback **disks;
-	unsigned nr_disks;
+	struct hv_backends disks; /* struct hv_blkback's (blkback.c) */
+	struct hv_backends vifs;  /* struct hv_netback's (netback.c) */
 	struct hv_logdirty *logdirty;
+	struct hv_insn_assist insn_assist; /* kvm_pvm hosts only */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;     /* broadcast when stop is set */

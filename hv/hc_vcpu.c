@@ -92,6 +92,36 @@ static long up(struct hv_vcpu *v, struct hv_vcpu *target)
 	return err;
 }
 
+/*
+ * VCPUOP_register_runstate_memory_area.  Xen rewrites the area at every
+ * scheduling change of the vCPU; here the host schedules vCPU threads and
+ * tern-hv has no runqueue to report, so the area is written once, as
+ * "running since now", which Linux reads as no steal time (it panics if the
+ * call fails).  A null address unregisters.  A 32-bit guest passes a 32-bit
+ * pointer and gets the compat layout, where the 64-bit fields are 4-aligned.
+ */
+static long register_runstate(struct hv_vcpu *v, bool long_mode, uint64_t va)
+{
+	struct vcpu_register_runstate_memory_area r;
+	uint64_t now = hv_domain_time_ns(v->d), area[6] = { 0 };
+	uint8_t out[sizeof(area)];
+	size_t off = long_mode ? 8 : 4;
+
+	if (hv_copy_from_guest(v, &r, va, sizeof(r)))
+		return -XEN_EFAULT;
+	if (!long_mode)
+		r.addr.p = (uint32_t)r.addr.p;
+	if (!r.addr.p)
+		return 0;
+	area[0] = RUNSTATE_running;
+	area[1] = now; /* state_entry_time */
+	area[2] = now; /* time[RUNSTATE_running] */
+	memset(out, 0, sizeof(out));
+	memcpy(out, &area[0], sizeof(uint32_t));
+	memcpy(out + off, &area[1], 5 * sizeof(uint64_t));
+	return hv_copy_to_guest(v, r.addr.p, out, off + 5 * sizeof(uint64_t)) ? -XEN_EFAULT : 0;
+}
+
 static long is_up(struct hv_vcpu *v, struct hv_vcpu *target)
 {
 	long ret;
@@ -117,6 +147,8 @@ long hv_hc_vcpu_op(struct hv_vcpu *v, const struct hv_hcall *c)
 		return is_up(v, target);
 	case VCPUOP_register_vcpu_info:
 		return register_vcpu_info(v, target, c->arg[2]);
+	case VCPUOP_register_runstate_memory_area:
+		return register_runstate(v, c->long_mode, c->arg[2]);
 	case VCPUOP_set_singleshot_timer:
 	case VCPUOP_stop_singleshot_timer:
 	case VCPUOP_set_periodic_timer:

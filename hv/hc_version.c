@@ -8,10 +8,15 @@
 #include "domain.h"
 #include "hypercall.h"
 
-/* Features every guest sees (XENVER_get_features submap 0). */
+/*
+ * Features every guest sees (XENVER_get_features submap 0).  hvm_safe_pvclock
+ * tells Linux that vcpu_time_info and the VCPUOP timers are there: it then
+ * takes the TSC rate from pvclock (on AMD hosts it ignores CPUID 0x15 and
+ * has no other reference) and uses the Xen clock event device.
+ */
 #define FEATURES                                                                       \
 	((1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap) | \
-	 (1u << XENFEAT_hvm_callback_vector))
+	 (1u << XENFEAT_hvm_callback_vector) | (1u << XENFEAT_hvm_safe_pvclock))
 
 /*
  * __HYPERVISOR_VIRT_START_PAE of xen-x86_32.h, which cannot be included

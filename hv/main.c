@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "bootdisk.h"
 #include "control.h"
 #include "domain.h"
 #include "log.h"
@@ -35,6 +36,7 @@ struct options {
 	const char *config;
 	uint32_t domid;
 	int verbose;
+	bool print_boot;
 	enum hv_control_start start;
 	const char *start_arg;   /* its argv element, left out of a restart */
 	const char *keys[MAX_OPTIONS];
@@ -52,11 +54,13 @@ static const struct option long_options[] = {
 	{ "cpuid", required_argument, NULL, 'C' },
 	{ "name", required_argument, NULL, 'N' },
 	{ "disk", required_argument, NULL, 'D' },
+	{ "vif", required_argument, NULL, 'F' },
 	{ "xenstore-socket", required_argument, NULL, 'X' },
 	{ "console-socket", required_argument, NULL, 'S' },
 	{ "console-log", required_argument, NULL, 'L' },
 	{ "control-socket", required_argument, NULL, 'K' },
 	{ "paused", no_argument, NULL, 'P' },
+	{ "print-boot", no_argument, NULL, 'B' },
 	{ "incoming", no_argument, NULL, 'I' },
 	{ "domid", required_argument, NULL, 'd' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -81,6 +85,9 @@ static void usage(FILE *f)
 		"  --name NAME       domain name\n"
 		"  --disk SPEC       a disk in xl syntax, e.g. 'vdev=xvda,target=disk.img'\n"
 		"                    (repeatable)\n"
+		"  --vif SPEC        a network interface in xl syntax, e.g.\n"
+		"                    'mac=00:16:3e:00:00:01,bridge=br0' or 'vifname=tap0'\n"
+		"                    (repeatable; docs/network.md)\n"
 		"  --xenstore-socket PATH  serve xenstore to dom0 clients on PATH\n"
 		"  --console-socket PATH   let a terminal attach to the console on PATH\n"
 		"  --console-log PATH      copy the console to PATH\n"
@@ -92,6 +99,8 @@ static void usage(FILE *f)
 		"                    wait paused for memory, vCPU and device state through\n"
 		"                    the control socket, then run when unpaused\n"
 		"  --domid N         domain id the guest sees (default %d)\n"
+		"  --print-boot      print the kernel, initrd and command line that the\n"
+		"                    default entry of the boot disk's grub.cfg names, and exit\n"
 		"  -v, --verbose     more messages (twice: debug)\n"
 		"Exit status: 0 powered off, 2 crashed, 3 rebooted (on_reboot=destroy),\n"
 		"4 destroyed by a signal, 1 hypervisor error.\n",
@@ -111,6 +120,7 @@ static const char *option_key(int c)
 	case 'C': return "cpuid";
 	case 'N': return "name";
 	case 'D': return "disk";
+	case 'F': return "vif";
 	case 'X': return "xenstore_socket";
 	case 'S': return "console_socket";
 	case 'L': return "console_log";
@@ -157,6 +167,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			o->start = c == 'P' ? HV_CONTROL_PAUSED : HV_CONTROL_INCOMING;
 			o->start_arg = argv[optind - 1];
+		} else if (c == 'B') {
+			o->print_boot = true;
 		} else if (c == 'v') {
 			o->verbose++;
 		} else if (c == 'V') {
@@ -216,6 +228,30 @@ static void drop_arg(char **argv, const char *arg)
 		i++;
 	for (; argv[i]; i++)
 		argv[i] = argv[i + 1];
+}
+
+/* --print-boot: what the host-side loader would boot, as pygrub -q shows. */
+static int print_boot(const struct hv_config *cfg)
+{
+	struct hv_boot_files f;
+	char err[768];
+	int r;
+
+	if (cfg->kernel) {
+		fprintf(stderr, "tern-hv: --print-boot: the configuration names a kernel, so "
+			"nothing is read from a disk\n");
+		return EXIT_HV_ERROR;
+	}
+	r = hv_bootdisk_load_config(cfg, &f, err, sizeof(err));
+	if (r)
+		fprintf(stderr, "tern-hv: %s\n", err);
+	else if (f.note[0])
+		fprintf(stderr, "tern-hv: %s\n", f.note);
+	if (!r)
+		printf("config: %s\nentry: %s\nkernel: %s\ninitrd: %s\ncmdline: %s\n", f.config,
+		       f.entry, f.kernel_name, f.initrd_name ? f.initrd_name : "", f.cmdline);
+	hv_boot_files_free(&f);
+	return r ? EXIT_HV_ERROR : EXIT_POWEROFF;
 }
 
 /* Waits until the domain stops; a termination signal destroys it. */
@@ -307,6 +343,11 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) || configure(&cfg, &o)) {
 		hv_config_free(&cfg);
 		return EXIT_HV_ERROR;
+	}
+	if (o.print_boot) {
+		status = print_boot(&cfg);
+		hv_config_free(&cfg);
+		return status;
 	}
 	hv_log_set_domain(cfg.name);
 	hv_log_set_level(o.verbose);

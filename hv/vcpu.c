@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "acpi.h"
 #include "domain.h"
 #include "hypercall.h"
 #include "log.h"
@@ -74,6 +75,34 @@ static void hypercall_kvm_xen(struct hv_vcpu *v)
 	x->u.hcall.result = (uint64_t)hv_hypercall(v, &c);
 }
 
+/*
+ * The FADT's sleep and reset registers (acpi.h).  Returns false for another
+ * port.  The sleep status register reads 0: the guest never wakes.
+ */
+static bool acpi_port(struct hv_vcpu *v, uint16_t port, bool out, uint8_t *data)
+{
+	switch (port) {
+	case ACPI_SLEEP_CONTROL_PORT:
+		if (out && (*data & ACPI_SLEEP_ENABLE) && ACPI_SLEEP_TYPE(*data) == ACPI_S5_TYPE)
+			hv_domain_stop(v->d, HV_STOP_POWEROFF);
+		else if (!out)
+			*data = 0;
+		return true;
+	case ACPI_SLEEP_STATUS_PORT:
+		if (!out)
+			*data = 0;
+		return true;
+	case ACPI_RESET_PORT:
+		if (out && *data == ACPI_RESET_VALUE)
+			hv_domain_stop(v->d, HV_STOP_REBOOT);
+		else if (!out)
+			*data = 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void io(struct hv_vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -89,6 +118,8 @@ static void io(struct hv_vcpu *v)
 		hv_console_write(&v->d->console, data, (size_t)run->io.size * run->io.count);
 		return;
 	}
+	if (acpi_port(v, run->io.port, run->io.direction == KVM_EXIT_IO_OUT, data))
+		return;
 	/* No device here: reads float high, writes vanish. */
 	if (run->io.direction == KVM_EXIT_IO_IN)
 		memset(data, 0xff, (size_t)run->io.size * run->io.count);
@@ -118,7 +149,11 @@ static void wrmsr(struct hv_vcpu *v)
 static void internal_error(struct hv_vcpu *v)
 {
 	char why[160];
-	int n = snprintf(why, sizeof(why), "KVM internal error %u", v->run->internal.suberror);
+	int n;
+
+	if (hv_insn_assist(v) == 0)
+		return;
+	n = snprintf(why, sizeof(why), "KVM internal error %u", v->run->internal.suberror);
 
 	for (unsigned i = 0; i < v->run->internal.ndata && i < 4 && n < (int)sizeof(why); i++)
 		n += snprintf(why + n, sizeof(why) - (size_t)n, " 0x%llx",

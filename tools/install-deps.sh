@@ -10,8 +10,11 @@ packages=(
 	clang libclang-rt-14-dev
 	qemu-system-x86
 	xenstore-utils
+	iproute2
 	grub-xen-bin fdisk e2fsprogs
+	libblkid-dev libext2fs-dev
 	linux-image-cloud-amd64
+	busybox-static cpio xz-utils
 )
 
 missing=()

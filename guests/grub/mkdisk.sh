@@ -4,10 +4,10 @@
 #
 #   mkdisk.sh DIR DISK
 #
-# DISK gets 8 MiB, an MBR partition table (sfdisk on the file) and one
-# Linux partition from sector 2048 to the end, holding an ext2 file system
+# DISK gets 8 MiB, an MBR partition table and one Linux partition from
+# sector 2048 to the end (../mbr-disk.sh), holding an ext2 file system
 # made from the contents of DIR (mkfs.ext2 -d on a file of the partition's
-# size, copied into place).
+# size).
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -15,7 +15,7 @@ if [ $# -ne 2 ]; then
 	exit 2
 fi
 dir=$1 disk=$2
-PATH=$PATH:/usr/sbin:/sbin # sfdisk and mkfs.ext2 for users without them
+PATH=$PATH:/usr/sbin:/sbin # mkfs.ext2 for users without it
 disk_sectors=16384
 part_start=2048
 fs_uuid=5465726e-6772-7562-2d74-6573742d6673
@@ -23,13 +23,6 @@ fs_uuid=5465726e-6772-7562-2d74-6573742d6673
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-truncate -s $((disk_sectors * 512)) "$tmp/disk"
-sfdisk --quiet --no-reread --no-tell-kernel "$tmp/disk" <<END
-label: dos
-label-id: 0x7465726e
-start=$part_start, type=83
-END
 truncate -s $(((disk_sectors - part_start) * 512)) "$tmp/part"
 mkfs.ext2 -q -F -b 1024 -L tern-grub -U "$fs_uuid" -E root_owner=0:0 -d "$dir" "$tmp/part"
-dd if="$tmp/part" of="$tmp/disk" bs=512 seek=$part_start conv=notrunc status=none
-mv "$tmp/disk" "$disk"
+"$(dirname "$0")/../mbr-disk.sh" "$tmp/part" "$disk" "$disk_sectors"

@@ -18,13 +18,13 @@
 #include "xen_ring.h"
 
 #include "layout.h"
+#include "xenbus.h"
 
 #define BLK_SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
 #define BLK_SLOTS __CONST_RING_SIZE(blkif, PAGE_SIZE)
 #define BLK_SECTOR 512
 #define BLK_SECTORS_PER_PAGE (PAGE_SIZE / BLK_SECTOR)
 #define BLK_MAX_SECTORS (BLK_SEGS * BLK_SECTORS_PER_PAGE) /* per request */
-#define BLK_PATH_MAX 96
 
 struct blk_slot {
 	bool busy;
@@ -37,10 +37,7 @@ struct blk_slot {
 };
 
 struct blkfront {
-	char front[BLK_PATH_MAX];   /* device/vbd/<id> */
-	char back[BLK_PATH_MAX];    /* the backend's directory */
-	domid_t backend_id;
-	blkif_vdev_t handle;        /* the <id> */
+	struct xenbus_dev xb;       /* device/vbd/<id>; its id is the request handle */
 	uint64_t sectors;           /* disk size in 512-byte sectors */
 	uint32_t sector_size;       /* the backend's logical block size */
 	uint32_t info;              /* VDISK_* */

@@ -27,7 +27,7 @@ static void fill_segments(struct blkfront *b, struct blk_slot *sl, blkif_request
 	for (unsigned i = 0; i < sl->nr_segs; i++) {
 		unsigned n = MIN(left, BLK_SECTORS_PER_PAGE);
 
-		gnttab_grant(sl->refs[i], b->backend_id, (uintptr_t)sl->pages[i] / PAGE_SIZE,
+		gnttab_grant(sl->refs[i], b->xb.backend_id, (uintptr_t)sl->pages[i] / PAGE_SIZE,
 			     sl->op == BLKIF_OP_WRITE);
 		req->seg[i] = (struct blkif_request_segment){
 			.gref = sl->refs[i], .first_sect = 0, .last_sect = (uint8_t)(n - 1),
@@ -52,7 +52,7 @@ int blk_queue(struct blkfront *b, uint8_t op, uint64_t sector, unsigned count)
 	sl->nr_segs = (uint8_t)((count + BLK_SECTORS_PER_PAGE - 1) / BLK_SECTORS_PER_PAGE);
 	req = RING_GET_REQUEST(&b->ring, b->ring.req_prod_pvt);
 	*req = (blkif_request_t){ .operation = op, .nr_segments = sl->nr_segs,
-				  .handle = b->handle, .id = (uint64_t)s, .sector_number = sector };
+				  .handle = b->xb.id, .id = (uint64_t)s, .sector_number = sector };
 	fill_segments(b, sl, req);
 	b->ring.req_prod_pvt++;
 	b->in_flight++;

@@ -212,7 +212,7 @@ void blktest_main(struct kernel *k, const char *args)
 		fail("the disk is empty", 0);
 	bytes = j.b->sectors * BLK_SECTOR;
 	kprintf("blktest: %s, %lu sectors of 512 bytes (sector-size %u), seed 0x%lx\n",
-		j.b->back, j.b->sectors, j.b->sector_size, j.seed);
+		j.b->xb.back, j.b->sectors, j.b->sector_size, j.seed);
 	if (user_call(k->bsp, run, &j))
 		fail("see above", 0);
 	w = rate(bytes, j.write_ticks, j.hz);

@@ -47,6 +47,8 @@ static const struct mode modes[] = {
 	{ "xsbench", true, xsbench_main },
 	{ "evtbench", true, evtbench_main },
 	{ "watchwait", false, watchwait_main },
+	{ "insntest", false, insntest_main },
+	{ "nettest", true, nettest_main },
 };
 
 /* The number of vCPUs is the number of enabled local APICs in the MADT. */
@@ -104,7 +106,8 @@ __attribute__((noreturn)) static void run_mode(struct kernel *k)
 			w++;
 	}
 	kprintf("mini: usage: selftest[=interactive] | dirty=<MiB>[,rate=<MiB/s>] | hostile | crash"
-		" | reboot | hcbench[=N] | blktest | xsbench[=N] | evtbench[=N]\n");
+		" | reboot | hcbench[=N] | blktest | xsbench[=N] | evtbench[=N] | watchwait"
+		" | nettest[=A.B.C.D] | insntest\n");
 	kprintf("mini: (command line: \"%s\")\n", k->cmdline);
 	power_crash();
 }

@@ -6,6 +6,8 @@
 #ifndef MINI_MODES_H
 #define MINI_MODES_H
 
+#include <stdint.h>
+
 struct kernel;
 
 /*
@@ -41,5 +43,24 @@ __attribute__((noreturn)) void evtbench_main(struct kernel *k, const char *args)
  * time it changes, until stopped (see watchwait.c).
  */
 __attribute__((noreturn)) void watchwait_main(struct kernel *k, const char *args);
+
+/*
+ * "nettest[=A.B.C.D]": answers ARP and ICMP echo and echoes UDP datagrams
+ * on the first virtual network interface until a "quit" datagram (see
+ * nettest.c), then powers off.
+ */
+__attribute__((noreturn)) void nettest_main(struct kernel *k, const char *args);
+
+/*
+ * "insntest": runs in ring 0 the instructions tern-hv completes on kvm_pvm
+ * hosts and checks their results (see insntest.c), then powers off.
+ */
+__attribute__((noreturn)) void insntest_main(struct kernel *k, const char *args);
+
+/*
+ * The #BP handler of insntest: records rip (just past the int3) and returns
+ * 0 the first time; -1 afterwards (an unexpected breakpoint).
+ */
+int insntest_breakpoint(uint64_t rip);
 
 #endif

@@ -23,7 +23,7 @@ void st_vbd(struct selftest *t)
 	st_checkf(t, rc == 0, "vbd.connect", "rc %ld", rc);
 	if (rc)
 		return;
-	kprintf("selftest: vbd %s: %lu sectors, sector-size %u, info 0x%x, flush %d\n", b->back,
+	kprintf("selftest: vbd %s: %lu sectors, sector-size %u, info 0x%x, flush %d\n", b->xb.back,
 		b->sectors, b->sector_size, b->info, b->flush);
 	status = blk_sync(b, BLKIF_OP_READ, 0, (unsigned)MIN(READ_SECTORS, b->sectors), &slot);
 	st_checkf(t, status == BLKIF_RSP_OKAY && !b->grants_kept, "vbd.read",

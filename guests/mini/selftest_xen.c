@@ -61,8 +61,8 @@ static void check_version_features(struct selftest *t)
 {
 	struct xen_feature_info fi = { .submap_idx = 0 };
 	uint32_t need = 1u << XENFEAT_writable_page_tables | 1u << XENFEAT_auto_translated_physmap |
-			1u << XENFEAT_hvm_callback_vector;
-	uint32_t refuse = 1u << XENFEAT_hvm_safe_pvclock | 1u << XENFEAT_hvm_pirqs;
+			1u << XENFEAT_hvm_callback_vector | 1u << XENFEAT_hvm_safe_pvclock;
+	uint32_t refuse = 1u << XENFEAT_hvm_pirqs;
 	long rc;
 
 	rc = hc_xen_version(XENVER_get_features, &fi);

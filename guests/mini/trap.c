@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "evtchn.h"
 #include "lapic.h"
+#include "modes.h"
 #include "power.h"
 #include "user.h"
 #include "x86.h"
@@ -22,6 +23,8 @@ int trap_dispatch(struct trap_frame *f)
 		return 0;
 	if (f->cs & 3)
 		return user_trap(f);
+	if (f->vector == 3 && insntest_breakpoint(f->rip) == 0)
+		return 0;
 	console_emergency();
 	kprintf("mini: exception %lu at rip 0x%lx error 0x%lx cr2 0x%lx rsp 0x%lx\n", f->vector,
 		f->rip, f->error, read_cr2(), f->rsp);

@@ -21,6 +21,7 @@
 
 #include "blkback.h"
 #include "fake_domain.h"
+#include "fake_guest.h"
 #include "log.h"
 
 #define TABLE_GFN 0x20ULL
@@ -47,7 +48,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fatal("cannot build the fuzzing domain");
 	for (size_t i = 0; i < sizeof(image); i++)
 		image[i] = (uint8_t)i;
-	b.d = &f.d;
+	b.bk.d = &f.d;
 	b.fd = memfd_create("fuzz-image", MFD_CLOEXEC);
 	if (b.fd < 0 || pwrite(b.fd, image, sizeof(image), 0) != (ssize_t)sizeof(image))
 		fatal("cannot make the image");
@@ -56,22 +57,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(b.disk.vdev, sizeof(b.disk.vdev), "xvda");
 	b.disk.target = name;
 	return 0;
-}
-
-/* Grants as the fuzzer's guest writes them: dom0, frames mostly in DATA. */
-static void write_grants(const uint8_t *raw, size_t n)
-{
-	hv_gmem_fill(&f.d.mem, TABLE_GFN << 12, 0, 4096);
-	for (size_t i = 0; i < n; i++) {
-		grant_entry_v1_t e;
-
-		memcpy(&e, raw + i * 8, sizeof(e));
-		e.flags &= ~(GTF_reading | GTF_writing);
-		e.domid &= 1;
-		if (!(e.frame & 0x80000000u))
-			e.frame = DATA_GFN + e.frame % NR_DATA;
-		hv_gmem_write(&f.d.mem, (TABLE_GFN << 12) + i * 8, &e, sizeof(e));
-	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -86,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < off || !page)
 		return 0;
 	b.disk.readonly = data[0] & 2;
-	write_grants(data + 2, n);
+	fake_guest_fuzz_grants(&f.d, TABLE_GFN, data + 2, n, DATA_GFN, NR_DATA);
 	memset(page, 0, 4096);
 	memcpy(page, data + off, size - off > 4096 ? 4096 : size - off);
 	hv_blkif_ring_init(&b.ring, page, data[0] & 1 ? HV_BLKIF_ABI_32 : HV_BLKIF_ABI_64);

@@ -89,6 +89,22 @@ void fake_guest_grant(struct hv_domain *d, uint64_t table_gfn, grant_ref_t ref,
 	hv_gmem_write(&d->mem, (table_gfn << HV_PAGE_SHIFT) + ref * sizeof(e), &e, sizeof(e));
 }
 
+void fake_guest_fuzz_grants(struct hv_domain *d, uint64_t table_gfn, const uint8_t *raw,
+			    size_t n, uint64_t data_gfn, unsigned nr_data)
+{
+	hv_gmem_fill(&d->mem, table_gfn << HV_PAGE_SHIFT, 0, 4096);
+	for (size_t i = 0; i < n; i++) {
+		grant_entry_v1_t e;
+
+		memcpy(&e, raw + i * sizeof(e), sizeof(e));
+		e.flags &= ~(GTF_reading | GTF_writing);
+		e.domid &= 1;
+		if (!(e.frame & 0x80000000u))
+			e.frame = (uint32_t)(data_gfn + e.frame % nr_data);
+		hv_gmem_write(&d->mem, (table_gfn << HV_PAGE_SHIFT) + i * sizeof(e), &e, sizeof(e));
+	}
+}
+
 uint16_t fake_guest_grant_flags(struct hv_domain *d, uint64_t table_gfn, grant_ref_t ref)
 {
 	grant_entry_v1_t e = { 0 };

@@ -51,6 +51,16 @@ bool fake_guest_masked(struct hv_domain *d, evtchn_port_t port);
 void fake_guest_grant(struct hv_domain *d, uint64_t table_gfn, grant_ref_t ref,
 		      uint16_t flags, uint32_t frame);
 
+/*
+ * A fuzzer's grant table: writes the page of a v1 table at table_gfn from
+ * n raw 8-byte entries (the rest of the page zero), made what a guest
+ * writes: no GTF_reading or GTF_writing, granted to domain 0 or 1, and
+ * each frame one of the nr_data pages from data_gfn unless its top bit
+ * asks for a wild one.
+ */
+void fake_guest_fuzz_grants(struct hv_domain *d, uint64_t table_gfn, const uint8_t *raw,
+			    size_t n, uint64_t data_gfn, unsigned nr_data);
+
 /* The flags of grant entry ref. */
 uint16_t fake_guest_grant_flags(struct hv_domain *d, uint64_t table_gfn, grant_ref_t ref);
 

@@ -25,6 +25,7 @@
 #include <xen/memory.h>
 
 #include "blkback.h"
+#include "checks.h"
 #include "evtchn.h"
 #include "fake_domain.h"
 #include "hypercall.h"
@@ -170,41 +171,6 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-static char *xs(const char *path)
-{
-	static char value[256];
-	char *v = NULL;
-
-	if (hv_xs_read(&x.f.d, path, &v))
-		return NULL;
-	snprintf(value, sizeof(value), "%s", v);
-	free(v);
-	return value;
-}
-
-/* Waits up to 5 s for path to read want. */
-static void expect_node(const char *path, const char *want)
-{
-	struct timespec tick = { 0, 1000000 };
-	const char *v = NULL;
-
-	for (int i = 0; i < 5000; i++) {
-		v = xs(path);
-		if (v && !strcmp(v, want))
-			return;
-		nanosleep(&tick, NULL);
-	}
-	fail_msg("%s is \"%s\", not \"%s\"", path, v ? v : "(none)", want);
-}
-
-static void fe_write(const char *name, const char *value)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), FE "/%s", name);
-	assert_int_equal(hv_xs_write(&x.f.d, path, value), 0);
-}
-
 static RING_IDX *ring_idx(size_t off)
 {
 	return hv_gmem_map(&x.f.d.mem, (RING_GFN << 12) + off, sizeof(RING_IDX), true);
@@ -235,21 +201,21 @@ static void connect_as(const char *protocol, grant_ref_t ring_ref)
 	x.req_prod = x.rsp_cons = 0;
 	x.abi = protocol && !strcmp(protocol, "x86_32-abi") ? HV_BLKIF_ABI_32 : HV_BLKIF_ABI_64;
 	snprintf(num, sizeof(num), "%u", ring_ref);
-	fe_write("ring-ref", num);
+	check_xs_write(&x.f.d, FE, "ring-ref", num);
 	snprintf(num, sizeof(num), "%u", x.port);
-	fe_write("event-channel", num);
+	check_xs_write(&x.f.d, FE, "event-channel", num);
 	if (protocol)
-		fe_write("protocol", protocol);
+		check_xs_write(&x.f.d, FE, "protocol", protocol);
 	else
 		assert_int_equal(hv_xs_rm(&x.f.d, FE "/protocol"), 0);
-	fe_write("state", "3");
+	check_xs_write(&x.f.d, FE, "state", "3");
 }
 
 static void connect(void)
 {
 	connect_as("x86_64-abi", RING_REF);
-	expect_node(BE "/state", "4");
-	fe_write("state", "4");
+	check_xs_becomes(&x.f.d, BE "/state", "4");
+	check_xs_write(&x.f.d, FE, "state", "4");
 }
 
 /* Puts req on the ring in the connection's layout and notifies. */
@@ -326,25 +292,25 @@ static void expect_guest_pattern(uint64_t gpa, uint64_t image_off, size_t len)
 static void nodes(void **state)
 {
 	(void)state;
-	assert_string_equal(xs(FE "/backend"), BE);
-	assert_string_equal(xs(FE "/backend-id"), "0");
-	assert_string_equal(xs(FE "/virtual-device"), "51712");
-	assert_string_equal(xs(FE "/device-type"), "disk");
-	assert_string_equal(xs(FE "/state"), "1");
-	assert_string_equal(xs(BE "/frontend"), FE);
-	assert_string_equal(xs(BE "/frontend-id"), "1");
-	assert_string_equal(xs(BE "/dev"), "xvda");
-	assert_string_equal(xs(BE "/params"), x.image);
-	assert_string_equal(xs(BE "/mode"), "w");
-	assert_string_equal(xs(BE "/sectors"), "2048");
-	assert_string_equal(xs(BE "/sector-size"), "512");
-	assert_string_equal(xs(BE "/physical-sector-size"), "512");
-	assert_string_equal(xs(BE "/info"), "0");
-	assert_string_equal(xs(BE "/feature-flush-cache"), "1");
-	assert_null(xs(BE "/feature-barrier"));
-	assert_null(xs(BE "/feature-discard"));
-	assert_string_equal(xs(BE "/state"), "2");
-	assert_int_equal(x.f.d.nr_disks, 1);
+	assert_string_equal(check_xs_value(&x.f.d, FE "/backend"), BE);
+	assert_string_equal(check_xs_value(&x.f.d, FE "/backend-id"), "0");
+	assert_string_equal(check_xs_value(&x.f.d, FE "/virtual-device"), "51712");
+	assert_string_equal(check_xs_value(&x.f.d, FE "/device-type"), "disk");
+	assert_string_equal(check_xs_value(&x.f.d, FE "/state"), "1");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/frontend"), FE);
+	assert_string_equal(check_xs_value(&x.f.d, BE "/frontend-id"), "1");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/dev"), "xvda");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/params"), x.image);
+	assert_string_equal(check_xs_value(&x.f.d, BE "/mode"), "w");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/sectors"), "2048");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/sector-size"), "512");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/physical-sector-size"), "512");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/info"), "0");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/feature-flush-cache"), "1");
+	assert_null(check_xs_value(&x.f.d, BE "/feature-barrier"));
+	assert_null(check_xs_value(&x.f.d, BE "/feature-discard"));
+	assert_string_equal(check_xs_value(&x.f.d, BE "/state"), "2");
+	assert_int_equal(x.f.d.disks.n, 1);
 }
 
 static void read_write_flush(void **state)
@@ -451,8 +417,8 @@ static void read_only(void **state)
 	blkif_request_t r = rw(BLKIF_OP_WRITE, 0, 1);
 
 	(void)state;
-	assert_string_equal(xs(BE "/mode"), "r");
-	assert_string_equal(xs(BE "/info"), "4"); /* VDISK_READONLY */
+	assert_string_equal(check_xs_value(&x.f.d, BE "/mode"), "r");
+	assert_string_equal(check_xs_value(&x.f.d, BE "/info"), "4"); /* VDISK_READONLY */
 	connect();
 	assert_int_equal(run(&r), BLKIF_RSP_ERROR);
 	r = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 1);
@@ -471,28 +437,28 @@ static void grub_then_linux(void **state)
 
 	(void)state;
 	connect_as("x86_32-abi", RING_REF);
-	expect_node(BE "/state", "4");
+	check_xs_becomes(&x.f.d, BE "/state", "4");
 	r.id = 0x0102030405060708ULL;
 	assert_int_equal(run(&r), BLKIF_RSP_OKAY);
 	expect_guest_pattern(DATA, 24 * 512, 4096);
-	fe_write("state", "6");
-	expect_node(BE "/state", "6");
+	check_xs_write(&x.f.d, FE, "state", "6");
+	check_xs_becomes(&x.f.d, BE "/state", "6");
 	assert_int_equal(grant_flags(RING_REF), GTF_permit_access); /* unmapped */
-	fe_write("state", "1");
-	expect_node(BE "/state", "2");
+	check_xs_write(&x.f.d, FE, "state", "1");
+	check_xs_becomes(&x.f.d, BE "/state", "2");
 	grant(RING_REF, 0, 0); /* GRUB frees its pages */
 	grant(DATA_REF + 10, GTF_permit_access, RING_GFN); /* the next ring */
 	connect_as(NULL, DATA_REF + 10); /* no protocol: 64-bit */
-	expect_node(BE "/state", "4");
+	check_xs_becomes(&x.f.d, BE "/state", "4");
 	r = rw(BLKIF_OP_READ, 40, 2);
 	assert_int_equal(run(&r), BLKIF_RSP_OKAY);
 	expect_guest_pattern(DATA, 40 * 512, 2 * 4096);
 	/* Closing is echoed and the ring keeps working until Closed */
-	fe_write("state", "5");
-	expect_node(BE "/state", "5");
+	check_xs_write(&x.f.d, FE, "state", "5");
+	check_xs_becomes(&x.f.d, BE "/state", "5");
 	assert_int_equal(run(&r), BLKIF_RSP_OKAY);
-	fe_write("state", "6");
-	expect_node(BE "/state", "6");
+	check_xs_write(&x.f.d, FE, "state", "6");
+	check_xs_becomes(&x.f.d, BE "/state", "6");
 }
 
 static void broken_ring(void **state)
@@ -501,10 +467,10 @@ static void broken_ring(void **state)
 	connect();
 	__atomic_store_n(ring_idx(offsetof(struct blkif_sring, req_prod)), 40, __ATOMIC_RELEASE);
 	send_event();
-	expect_node(BE "/state", "5");
+	check_xs_becomes(&x.f.d, BE "/state", "5");
 	assert_int_equal(*ring_idx(offsetof(struct blkif_sring, rsp_prod)), 0);
-	fe_write("state", "6");
-	expect_node(BE "/state", "6");
+	check_xs_write(&x.f.d, FE, "state", "6");
+	check_xs_becomes(&x.f.d, BE "/state", "6");
 }
 
 /*
@@ -513,12 +479,12 @@ static void broken_ring(void **state)
  */
 static void expect_refusal(void)
 {
-	fe_write("state", "3");
-	expect_node(BE "/state", "5");
-	fe_write("state", "6");
-	expect_node(BE "/state", "6");
-	fe_write("state", "1");
-	expect_node(BE "/state", "2");
+	check_xs_write(&x.f.d, FE, "state", "3");
+	check_xs_becomes(&x.f.d, BE "/state", "5");
+	check_xs_write(&x.f.d, FE, "state", "6");
+	check_xs_becomes(&x.f.d, BE "/state", "6");
+	check_xs_write(&x.f.d, FE, "state", "1");
+	check_xs_becomes(&x.f.d, BE "/state", "2");
 }
 
 static void failed_connections(void **state)
@@ -528,18 +494,18 @@ static void failed_connections(void **state)
 	(void)state;
 	connect_as("x86_64-abi", 400); /* not granted */
 	expect_refusal();
-	fe_write("ring-ref", "1");
-	fe_write("event-channel", "4000"); /* no such port */
+	check_xs_write(&x.f.d, FE, "ring-ref", "1");
+	check_xs_write(&x.f.d, FE, "event-channel", "4000"); /* no such port */
 	expect_refusal();
 	assert_int_equal(grant_flags(RING_REF), GTF_permit_access); /* the ring let go */
-	fe_write("protocol", "sparc-abi");
+	check_xs_write(&x.f.d, FE, "protocol", "sparc-abi");
 	expect_refusal();
-	fe_write("protocol", "x86_64-abi");
-	fe_write("ring-ref", "1x");
+	check_xs_write(&x.f.d, FE, "protocol", "x86_64-abi");
+	check_xs_write(&x.f.d, FE, "ring-ref", "1x");
 	expect_refusal();
 	connect();
 	assert_int_equal(run(&r), BLKIF_RSP_OKAY);
-	fe_write("state", "banana"); /* ignored */
+	check_xs_write(&x.f.d, FE, "state", "banana"); /* ignored */
 	assert_int_equal(run(&r), BLKIF_RSP_OKAY);
 }
 
@@ -557,7 +523,7 @@ static void bad_configs(void **state)
 	snprintf(spec, sizeof(spec), "vdev=xvda, target=%s", x.image);
 	snprintf(twin, sizeof(twin), "%s,,d0", x.image);
 	assert_int_equal(set_disks(same), -EINVAL);
-	assert_int_equal(x.f.d.nr_disks, 0);
+	assert_int_equal(x.f.d.disks.n, 0);
 	assert_int_equal(set_disks(missing), -ENOENT);
 	assert_int_equal(set_disks(dir), -EISDIR);
 	assert_int_equal(set_disks(not_file), -EINVAL);
@@ -566,9 +532,10 @@ static void bad_configs(void **state)
 	assert_int_equal(ftruncate(x.img, IMAGE_SECTORS * 512 + 100), 0);
 	snprintf(ro, sizeof(ro), "%s,raw,xvdb,ro", x.image);
 	assert_int_equal(set_disks(two), 0);
-	assert_int_equal(x.f.d.nr_disks, 2);
-	assert_string_equal(xs(BE "/sectors"), "2048");
-	assert_string_equal(xs("/local/domain/0/backend/vbd/1/51728/mode"), "r");
+	assert_int_equal(x.f.d.disks.n, 2);
+	assert_string_equal(check_xs_value(&x.f.d, BE "/sectors"), "2048");
+	assert_string_equal(check_xs_value(&x.f.d, "/local/domain/0/backend/vbd/1/51728/mode"),
+			    "r");
 }
 
 int main(void)

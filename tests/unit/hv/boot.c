@@ -82,6 +82,18 @@ static void acpi_tables_are_consistent(void **state)
 	assert_memory_equal(dsdt->signature, "DSDT", 4);
 	assert_int_equal(sum(dsdt, dsdt->length), 0);
 	assert_true((const uint8_t *)dsdt + dsdt->length <= buf + n);
+
+	/* Power off: \_S5 in the DSDT, and the registers to write it to. */
+	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a, 5, 0x0a, 5 };
+
+	assert_int_equal(dsdt->length, sizeof(*dsdt) + sizeof(s5));
+	assert_memory_equal(dsdt + 1, s5, sizeof(s5));
+	assert_int_equal(fadt->sleep_control_reg.space_id, ACPI_GAS_SYSTEM_IO);
+	assert_int_equal(fadt->sleep_control_reg.address, ACPI_SLEEP_CONTROL_PORT);
+	assert_int_equal(fadt->sleep_status_reg.address, ACPI_SLEEP_STATUS_PORT);
+	assert_true(fadt->flags & ACPI_FADT_RESET_REG_SUP);
+	assert_int_equal(fadt->reset_reg.address, ACPI_RESET_PORT);
+	assert_int_equal(fadt->reset_value, ACPI_RESET_VALUE);
 }
 
 static void acpi_refuses_small_buffers(void **state)

@@ -86,6 +86,8 @@ static void dump(struct buf *b, const struct hv_config *c)
 		put_string(b, "cpuid", c->cpuid.v[i]);
 	for (i = 0; i < c->disks.n; i++)
 		put_string(b, "disk", c->disks.v[i]);
+	for (i = 0; i < c->vifs.n; i++)
+		put_string(b, "vif", c->vifs.v[i]);
 	put(b, "on_poweroff=%s\n", hv_action_name(c->on_poweroff));
 	put(b, "on_reboot=%s\n", hv_action_name(c->on_reboot));
 	put(b, "on_crash=%s\n", hv_action_name(c->on_crash));
@@ -270,6 +272,8 @@ static void test_set(void **state)
 	assert_set(&c, "on_crash", "preserve");
 	assert_set(&c, "disk", "disk.img,,xvda");
 	assert_set(&c, "disk", "vdev=xvdb, access=ro, target=/b.img");
+	assert_set(&c, "vif", "bridge=br0");
+	assert_set(&c, "vif", " vifname=tap0 , mac=00:16:3E:0a:0b:0c");
 	assert_string_equal(c.name, "web2");
 	assert_string_equal(c.kernel, "vmlinuz"); /* options keep paths as given */
 	assert_string_equal(c.ramdisk, "initrd.img");
@@ -283,6 +287,9 @@ static void test_set(void **state)
 	assert_int_equal(c.disks.n, 2); /* options append disks; paths stay as given */
 	assert_string_equal(c.disks.v[0], "format=raw, vdev=xvda, access=rw, target=disk.img");
 	assert_string_equal(c.disks.v[1], "format=raw, vdev=xvdb, access=ro, target=/b.img");
+	assert_int_equal(c.vifs.n, 2); /* options append vifs, in canonical form */
+	assert_string_equal(c.vifs.v[0], "bridge=br0");
+	assert_string_equal(c.vifs.v[1], "mac=00:16:3e:0a:0b:0c, vifname=tap0");
 
 	assert_set(&c, "maxmem", "0x800");
 	assert_set(&c, "memory", "1024");
@@ -317,6 +324,8 @@ static void test_set_errors(void **state)
 						"restart or preserve)");
 	assert_set_error("disk", "/a.img,,xvda,w,x", "disk: \"x\" (column 16): more than four "
 						   "positional parameters (target, format, vdev, access)");
+	assert_set_error("vif", "bridge=br0,rate=10Mb/s", "vif: \"rate=10Mb/s\" (column 12): "
+						       "rate limiting is not supported");
 	assert_set_error("cpuid", "host,cx17=0", "cpuid: \"cx17=0\" (column 6): unknown CPUID "
 						 "feature \"cx17\"");
 }
@@ -351,7 +360,15 @@ static void test_check(void **state)
 
 	(void)state;
 	hv_config_init(&c);
-	assert_check(&c, "no kernel given");
+	assert_check(&c, "no kernel given, and no disk to boot from");
+	assert_set(&c, "disk", "vdev=xvda,target=/d.img");
+	assert_check(&c, NULL);
+	assert_set(&c, "bootloader", "grub");
+	assert_check(&c, "bootloader \"grub\" needs grub_image");
+	assert_set(&c, "grub_image", "/grub-pvh");
+	assert_check(&c, NULL);
+	assert_set(&c, "bootloader", "/usr/lib/xen/bin/pygrub");
+	assert_string_equal(c.bootloader, "pygrub");
 	assert_set(&c, "kernel", "/boot/vmlinuz");
 	assert_check(&c, NULL);
 	assert_set(&c, "maxmem", "64");

@@ -118,7 +118,8 @@ static void xen_version(void **state)
 	assert_int_equal(call(false, __HYPERVISOR_xen_version, XENVER_get_features, 0x1000, 0), 0);
 	get(0x1000, &fi, sizeof(fi));
 	assert_true(fi.submap & (1u << XENFEAT_hvm_callback_vector));
-	assert_false(fi.submap & (1u << XENFEAT_hvm_safe_pvclock));
+	assert_true(fi.submap & (1u << XENFEAT_hvm_safe_pvclock));
+	assert_false(fi.submap & (1u << XENFEAT_hvm_pirqs));
 	assert_int_equal(call(false, __HYPERVISOR_xen_version, XENVER_extraversion, 0x2000, 0), 0);
 	get(0x2000, extra, sizeof(extra));
 	assert_int_equal(extra[0], '.');

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "blkback.h"
+#include "checks.h"
 #include "device_state.h"
 #include "fake_blkfront.h"
 #include "fake_guest.h"
@@ -150,62 +151,35 @@ static void another_disk_is_refused(void **state)
 	(void)state;
 	assert_int_equal(fake_state_save(&src, &b, &dst), 0);
 	assert_int_equal(fake_state_restore(&dst, b.data, b.len), -EINVAL);
-	assert_false(dst.d.disks[0]->connected);
+	assert_false(dst.d.disks.v[0]->connected);
 	free(b.data);
-}
-
-/* Sets n bytes at off of the disk's entry, expects a refusal, undoes it. */
-static void expect_bad(uint8_t *body, uint32_t len, long off, const void *v, size_t n)
-{
-	const struct hv_device *dev = fake_state_device(&dst, HV_STATE_BLKBACK);
-	uint8_t old[8];
-
-	memcpy(old, body + DISK + off, n);
-	memcpy(body + DISK + off, v, n);
-	assert_int_equal(dev->restore(&dst.d, 1, body, len), -EINVAL);
-	memcpy(body + DISK + off, old, n);
 }
 
 static void bad_bodies(void **state)
 {
-	const struct hv_device *dev = fake_state_device(&dst, HV_STATE_BLKBACK);
-	struct hv_state_buf b = { 0 };
-	uint32_t len, other = fe.port == 1 ? 2 : 1, zero = 0;
-	uint8_t *body;
+	struct check_body c;
+	uint32_t other = fe.port == 1 ? 2 : 1, zero = 0;
 
 	(void)state;
-	assert_int_equal(fake_state_save(&src, &b, &dst), 0);
-	hv_domain_pause(&dst.d);
-	assert_int_equal(fake_state_restore_before(&dst, b.data, b.len, HV_STATE_BLKBACK), 0);
-	body = fake_state_body(&b, HV_STATE_BLKBACK, &len);
-	assert_int_equal(dev->restore(&dst.d, 2, body, len), -ENOTSUP);
-	for (uint32_t n = 0; n < len; n++)
-		assert_int_equal(dev->restore(&dst.d, 1, body, n), -EINVAL);
-	body[len] = 0;
-	assert_int_equal(dev->restore(&dst.d, 1, body, len + 1), -EINVAL);
-	expect_bad(body, len, -8, &(uint32_t){ 2 }, 4);   /* two disks */
-	expect_bad(body, len, -4, "x", 1);                /* padding */
-	expect_bad(body, len, 0, &(uint32_t){ 51728 }, 4); /* xvdb */
-	expect_bad(body, len, 4, &(uint32_t){ 9 }, 4);    /* no such xenbus state */
-	expect_bad(body, len, 8, &(uint64_t){ 4096 }, 8); /* another size */
-	expect_bad(body, len, 16, "\1", 1);               /* read-only */
-	expect_bad(body, len, 17, "\2", 1);               /* connected twice */
-	expect_bad(body, len, 18, "\2", 1);               /* no such layout */
-	expect_bad(body, len, 19, "x", 1);                /* padding */
-	expect_bad(body, len, 20, &(uint32_t){ 4096 }, 4); /* ring-ref outside the table */
-	expect_bad(body, len, 24, &(uint64_t){ 0x3000ULL << 12 }, 8); /* ring not in memory */
-	expect_bad(body, len, 32, &zero, 4);              /* no port */
-	expect_bad(body, len, 32, &other, 4);             /* another's port */
-	expect_bad(body, len, 36, &(uint32_t){ 5 }, 4);   /* a request in flight */
-	expect_bad(body, len, 44, "x", 1);                /* padding */
-	expect_bad(body, len, 52, "x", 1);                /* another image */
-	expect_bad(body, len, 48, &(uint32_t){ 1000 }, 4); /* a path without its NUL */
-	assert_false(dst.d.disks[0]->connected);
-	assert_int_equal(dev->restore(&dst.d, 1, body, len), 0);
-	assert_true(dst.d.disks[0]->connected);
-	hv_domain_unpause(&dst.d);
-	free(body);
-	free(b.data);
+	check_body_start(&c, &src, &dst, HV_STATE_BLKBACK);
+	check_body_refused(&c, -8, &(uint32_t){ 2 }, 4);   /* two disks */
+	check_body_refused(&c, -4, "x", 1);                /* padding */
+	check_body_refused(&c, 0, &(uint32_t){ 51728 }, 4); /* xvdb */
+	check_body_refused(&c, 4, &(uint32_t){ 9 }, 4);    /* no such xenbus state */
+	check_body_refused(&c, 8, &(uint64_t){ 4096 }, 8); /* another size */
+	check_body_refused(&c, 16, "\1", 1);               /* read-only */
+	check_body_refused(&c, 17, "\2", 1);               /* connected twice */
+	check_body_refused(&c, 18, "\2", 1);               /* no such layout */
+	check_body_refused(&c, 19, "x", 1);                /* padding */
+	check_body_refused(&c, 20, &(uint32_t){ 4096 }, 4); /* ring-ref outside the table */
+	check_body_refused(&c, 24, &(uint64_t){ 0x3000ULL << 12 }, 8); /* ring not in memory */
+	check_body_refused(&c, 32, &zero, 4);              /* no port */
+	check_body_refused(&c, 32, &other, 4);             /* another's port */
+	check_body_refused(&c, 36, &(uint32_t){ 5 }, 4);   /* a request in flight */
+	check_body_refused(&c, 44, "x", 1);                /* padding */
+	check_body_refused(&c, 52, "x", 1);                /* another image */
+	check_body_refused(&c, 48, &(uint32_t){ 1000 }, 4); /* a path without its NUL */
+	check_body_end(&c, dst.d.disks.v[0]);
 }
 
 int main(void)
