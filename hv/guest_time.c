@@ -16,6 +16,7 @@
 
 #define MSR_IA32_TSC 0x10
 #define MIN_PERIOD_NS 1000000ULL
+#define TSC_OFFSET_TRIES 8
 /* Offsets of the wall clock in a 32-bit guest's shared_info. */
 #define WC_VERSION_32 (offsetof(struct shared_info, evtchn_pending) + 2 * 32 * 4)
 
@@ -253,18 +254,38 @@ long hv_time_vcpu_op(struct hv_vcpu *caller, struct hv_vcpu *target, unsigned cm
 	}
 }
 
-/* guest TSC - host TSC, read before any vCPU runs; 0 without KVM. */
+/*
+ * guest TSC - host TSC, read before any vCPU runs; 0 without KVM.  KVM says
+ * it exactly where it has the TSC control attribute.  Otherwise it is
+ * measured: the guest's TSC MSR, then the host's TSC, so that each try can
+ * only fall short of the offset (by the time between the two reads), and
+ * the best of a few tries is kept.  Falling short, never over, matters:
+ * vcpu_time_info's tsc_timestamp must never be ahead of the guest's TSC, or
+ * a guest's "now - tsc_timestamp" goes negative and its clock leaps.
+ */
 static int64_t tsc_offset(struct hv_domain *d)
 {
 	uint64_t buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / 8 + 1] = { 0 };
 	struct kvm_msrs *m = (struct kvm_msrs *)buf;
-	uint64_t host = __builtin_ia32_rdtsc();
+	int64_t best = INT64_MIN, exact;
+	struct kvm_device_attr attr = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+					.addr = (uint64_t)(uintptr_t)&exact };
 
+	if (d->vcpus[0].fd < 0)
+		return 0;
+	if (ioctl(d->vcpus[0].fd, KVM_GET_DEVICE_ATTR, &attr) == 0)
+		return exact;
 	m->nmsrs = 1;
 	m->entries[0].index = MSR_IA32_TSC;
-	if (d->vcpus[0].fd < 0 || ioctl(d->vcpus[0].fd, KVM_GET_MSRS, m) != 1)
-		return 0;
-	return (int64_t)(m->entries[0].data - host);
+	for (unsigned i = 0; i < TSC_OFFSET_TRIES; i++) {
+		if (ioctl(d->vcpus[0].fd, KVM_GET_MSRS, m) != 1)
+			return 0;
+		int64_t off = (int64_t)(m->entries[0].data - __builtin_ia32_rdtsc());
+
+		if (off > best)
+			best = off;
+	}
+	return best;
 }
 
 /* Starts the timer thread.  Returns 0 or -errno. */

@@ -154,7 +154,6 @@ static void internal_error(struct hv_vcpu *v)
 	if (hv_insn_assist(v) == 0)
 		return;
 	n = snprintf(why, sizeof(why), "KVM internal error %u", v->run->internal.suberror);
-
 	for (unsigned i = 0; i < v->run->internal.ndata && i < 4 && n < (int)sizeof(why); i++)
 		n += snprintf(why + n, sizeof(why) - (size_t)n, " 0x%llx",
 			      (unsigned long long)v->run->internal.data[i]);
