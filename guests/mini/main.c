@@ -42,6 +42,8 @@ static const struct mode modes[] = {
 	{ "hostile", false, hostile_main },
 	{ "crash", false, crash_main },
 	{ "reboot", false, reboot_main },
+	{ "acpioff", false, acpioff_main },
+	{ "acpireset", false, acpireset_main },
 	{ "hcbench", true, hcbench_main },
 	{ "blktest", false, blktest_main },
 	{ "xsbench", true, xsbench_main },
@@ -106,7 +108,7 @@ __attribute__((noreturn)) static void run_mode(struct kernel *k)
 			w++;
 	}
 	kprintf("mini: usage: selftest[=interactive] | dirty=<MiB>[,rate=<MiB/s>] | hostile | crash"
-		" | reboot | hcbench[=N] | blktest | xsbench[=N] | evtbench[=N] | watchwait"
+		" | reboot | acpioff | acpireset | hcbench[=N] | blktest | xsbench[=N] | evtbench[=N] | watchwait"
 		" | nettest[=A.B.C.D] | insntest\n");
 	kprintf("mini: (command line: \"%s\")\n", k->cmdline);
 	power_crash();

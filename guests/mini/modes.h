@@ -52,6 +52,13 @@ __attribute__((noreturn)) void watchwait_main(struct kernel *k, const char *args
 __attribute__((noreturn)) void nettest_main(struct kernel *k, const char *args);
 
 /*
+ * "acpioff" / "acpireset": power off or reset through the FADT's sleep
+ * control or reset register (see acpipower.c).
+ */
+__attribute__((noreturn)) void acpioff_main(struct kernel *k, const char *args);
+__attribute__((noreturn)) void acpireset_main(struct kernel *k, const char *args);
+
+/*
  * "insntest": runs in ring 0 the instructions tern-hv completes on kvm_pvm
  * hosts and checks their results (see insntest.c), then powers off.
  */

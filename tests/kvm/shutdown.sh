@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Each shutdown reason gives its exit status, and the on_* actions are obeyed:
-# crash 2, reboot with on_reboot=destroy 3, restart boots the guest again,
+# crash 2, power-off and reset through ACPI 0 and 3, reboot with
+# on_reboot=destroy 3, restart boots the guest again,
 # a signal destroys the domain (4).
 . "$(dirname "$0")/lib.sh"
 require_kvm
 
 run_hv crash 60 --kernel "$MINI" --cmdline crash
 expect_status crash 2
+
+# Hardware-reduced ACPI, as Linux powers off and resets: the FADT's sleep
+# control register with \_S5's type, and its reset register.
+run_hv acpioff 60 --kernel "$MINI" --cmdline acpioff
+expect_status acpioff 0
+expect_no_line acpioff 'still running'
 
 cat >"$WORK/reboot.cfg" <<CFG
 name = "rebooter"
@@ -18,6 +25,10 @@ on_reboot = "destroy"
 CFG
 run_hv reboot 60 "$WORK/reboot.cfg"
 expect_status reboot 3
+sed 's/^cmdline.*/cmdline = "acpireset"/' "$WORK/reboot.cfg" >"$WORK/acpireset.cfg"
+run_hv acpireset 60 "$WORK/acpireset.cfg"
+expect_status acpireset 3
+expect_no_line acpireset 'still running'
 
 # on_reboot = restart (xl's default): the guest boots again and again until
 # the operator destroys it.
