@@ -10,35 +10,18 @@
 . "$(dirname "$0")/lib.sh"
 
 NS="tern-linux-$$"
-cleanup() {
-	[ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+CLEANUP='ip netns del "$NS" 2>/dev/null'
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 ip -n "$NS" link add tbr0 type bridge
 ip -n "$NS" addr add 10.78.0.1/24 dev tbr0
 ip -n "$NS" link set tbr0 up
 
-cp "$LINUX/rootdisk.img" "$WORK/root.img"
-cat >"$WORK/linux.cfg" <<CFG
-name = "linux-direct"
-type = "pvh"
-kernel = "$LINUX/vmlinuz"
-ramdisk = "$LINUX/initrd.cpio"
-cmdline = "$LINUX_CMDLINE tern.ip=10.78.0.2/24"
-cpuid = "$LINUX_CPUID"
-memory = 256
-vcpus = 2
-disk = [ 'format=raw, vdev=xvda, access=rw, target=$WORK/root.img' ]
-vif = [ 'mac=00:16:3e:4c:00:02, bridge=tbr0, vifname=tlin0' ]
-on_poweroff = "destroy"
-CFG
+linux_cfg direct "${DIRECT[@]}" "cmdline = \"$LINUX_CMDLINE tern.ip=10.78.0.2/24\"" \
+	'vcpus = 2' "vif = [ 'mac=00:16:3e:4c:00:02, bridge=tbr0, vifname=tlin0' ]"
 
 stage "start"
-start_linux direct "$NS" -- "$WORK/linux.cfg" -v
+start_linux direct "$NS" -- "$WORK/direct.cfg" -v
 wait_boot direct
 
 run_cmd direct 'echo cpus=$(nproc)' '^cpus=2$'

@@ -6,14 +6,7 @@
 # second, "recovery mode" entry); poweroff gives exit status 0.
 . "$(dirname "$0")/lib.sh"
 
-cp "$LINUX/rootdisk.img" "$WORK/root.img"
-cat >"$WORK/disk.cfg" <<CFG
-name = "linux-disk"
-type = "pvh"
-cpuid = "$LINUX_CPUID"
-memory = 256
-disk = [ 'format=raw, vdev=xvda, access=rw, target=$WORK/root.img' ]
-CFG
+linux_cfg disk
 
 stage "start"
 start_linux disk "" -- "$WORK/disk.cfg" -v

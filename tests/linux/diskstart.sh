@@ -7,20 +7,7 @@
 # goes on to the shell where user space can run.)
 . "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	[ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cp "$LINUX/rootdisk.img" "$WORK/root.img"
-cat >"$WORK/disk.cfg" <<CFG
-name = "linux-disk"
-type = "pvh"
-cpuid = "$LINUX_CPUID"
-memory = 256
-disk = [ 'format=raw, vdev=xvda, access=rw, target=$WORK/root.img' ]
-CFG
+linux_cfg disk
 
 stage "start"
 start_linux disk "" -- "$WORK/disk.cfg"

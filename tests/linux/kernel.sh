@@ -10,24 +10,7 @@
 # the tests that need a shell are in the suite "linux" only.)
 . "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	[ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cp "$LINUX/rootdisk.img" "$WORK/root.img"
-cat >"$WORK/kernel.cfg" <<CFG
-name = "linux-kernel"
-type = "pvh"
-kernel = "$LINUX/vmlinuz"
-ramdisk = "$LINUX/initrd.cpio"
-cmdline = "$LINUX_CMDLINE"
-cpuid = "$LINUX_CPUID"
-memory = 256
-vcpus = 2
-disk = [ 'format=raw, vdev=xvda, access=rw, target=$WORK/root.img' ]
-CFG
+linux_cfg kernel "${DIRECT[@]}" "cmdline = \"$LINUX_CMDLINE\"" 'vcpus = 2'
 
 stage "start"
 start_linux kernel "" -- "$WORK/kernel.cfg" -v

@@ -14,6 +14,36 @@ LINUX_CPUID=$(sed -n 's/^cpuid = "\(.*\)"$/\1/p' "$LINUX/linux.cfg")
 STAGE_SECS=${TERN_LINUX_STAGE_SECS:-1200}
 T0=$(date +%s)
 
+# On exit the domain's tern-hv is killed and the work folder removed; a test
+# adds its own clean-up as the command in CLEANUP.
+CLEANUP=:
+cleanup() {
+	[ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
+	eval "$CLEANUP"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# linux_cfg NAME [LINE...]: writes $WORK/NAME.cfg, the guest with 256 MiB,
+# the recipes' CPUID mask and a copy of the root disk ($WORK/root.img) as
+# xvda, then each LINE (kernel, vcpus, vif...).
+linux_cfg() {
+	local name=$1
+	shift
+	cp "$LINUX/rootdisk.img" "$WORK/root.img"
+	{
+		echo "name = \"linux-$name\""
+		echo 'type = "pvh"'
+		echo "cpuid = \"$LINUX_CPUID\""
+		echo 'memory = 256'
+		echo "disk = [ 'format=raw, vdev=xvda, access=rw, target=$WORK/root.img' ]"
+		printf '%s\n' "$@"
+	} >"$WORK/$name.cfg"
+}
+
+# The lines of a direct boot of the recipes' kernel and initramfs.
+DIRECT=("kernel = \"$LINUX/vmlinuz\"" "ramdisk = \"$LINUX/initrd.cpio\"")
+
 stage() {
 	echo "stage: $1 at $(($(date +%s) - T0)) s"
 }
