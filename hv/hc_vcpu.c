@@ -1,4 +1,5 @@
 /* __HYPERVISOR_vcpu_op: vcpu_info placement and bringing vCPUs up. */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -102,10 +103,14 @@ static long up(struct hv_vcpu *v, struct hv_vcpu *target)
  */
 static long register_runstate(struct hv_vcpu *v, bool long_mode, uint64_t va)
 {
+	uint64_t now = hv_domain_time_ns(v->d);
+	struct vcpu_runstate_info info = { .state = RUNSTATE_running, .state_entry_time = now,
+					   .time = { [RUNSTATE_running] = now } };
+	size_t times = sizeof(info) - offsetof(struct vcpu_runstate_info, state_entry_time);
+	size_t off = long_mode ? offsetof(struct vcpu_runstate_info, state_entry_time)
+			       : sizeof(info.state);
 	struct vcpu_register_runstate_memory_area r;
-	uint64_t now = hv_domain_time_ns(v->d), area[6] = { 0 };
-	uint8_t out[sizeof(area)];
-	size_t off = long_mode ? 8 : 4;
+	uint8_t out[sizeof(info)] = { 0 };
 
 	if (hv_copy_from_guest(v, &r, va, sizeof(r)))
 		return -XEN_EFAULT;
@@ -113,13 +118,9 @@ static long register_runstate(struct hv_vcpu *v, bool long_mode, uint64_t va)
 		r.addr.p = (uint32_t)r.addr.p;
 	if (!r.addr.p)
 		return 0;
-	area[0] = RUNSTATE_running;
-	area[1] = now; /* state_entry_time */
-	area[2] = now; /* time[RUNSTATE_running] */
-	memset(out, 0, sizeof(out));
-	memcpy(out, &area[0], sizeof(uint32_t));
-	memcpy(out + off, &area[1], 5 * sizeof(uint64_t));
-	return hv_copy_to_guest(v, r.addr.p, out, off + 5 * sizeof(uint64_t)) ? -XEN_EFAULT : 0;
+	memcpy(out, &info.state, sizeof(info.state));
+	memcpy(out + off, &info.state_entry_time, times);
+	return hv_copy_to_guest(v, r.addr.p, out, off + times) ? -XEN_EFAULT : 0;
 }
 
 static long is_up(struct hv_vcpu *v, struct hv_vcpu *target)

@@ -286,6 +286,42 @@ static void vcpu_ops(void **state)
 	assert_true(f.d.vcpus[1].start_pending);
 }
 
+/* The runstate area says "running since now", in either layout. */
+static void runstate(void **state)
+{
+	struct vcpu_runstate_info native;
+	uint64_t area = 0x3000, compat[6];
+	uint32_t state32;
+
+	(void)state;
+	set_mode(FLAT32, 0);
+	put(0x1000, &area, sizeof(area));
+	assert_int_equal(call(true, __HYPERVISOR_vcpu_op, VCPUOP_register_runstate_memory_area,
+			      0, 0x1000), 0);
+	get(area, &native, sizeof(native));
+	assert_int_equal(native.state, RUNSTATE_running);
+	assert_true(native.state_entry_time > 0);
+	assert_int_equal(native.time[RUNSTATE_running], native.state_entry_time);
+	assert_int_equal(native.time[RUNSTATE_blocked], 0);
+
+	/* 32-bit: the 64-bit fields follow the 4-byte state directly. */
+	area = 0xffffffff00004000ULL; /* only the low half is the pointer */
+	put(0x1000, &area, sizeof(area));
+	assert_int_equal(call(false, __HYPERVISOR_vcpu_op, VCPUOP_register_runstate_memory_area,
+			      0, 0x1000), 0);
+	get(0x4000, &state32, sizeof(state32));
+	get(0x4004, compat, 5 * sizeof(uint64_t));
+	assert_int_equal(state32, RUNSTATE_running);
+	assert_true(compat[0] > 0);
+	assert_int_equal(compat[1], compat[0]);
+	assert_int_equal(compat[2] | compat[3] | compat[4], 0);
+
+	area = 0; /* unregistering */
+	put(0x1000, &area, sizeof(area));
+	assert_int_equal(call(true, __HYPERVISOR_vcpu_op, VCPUOP_register_runstate_memory_area,
+			      0, 0x1000), 0);
+}
+
 static void sched_ops(void **state)
 {
 	struct { uint64_t ports; uint32_t nr; uint32_t pad; uint64_t timeout; } p = {
@@ -401,6 +437,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(add_to_physmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(hvm_params, setup, teardown),
 		cmocka_unit_test_setup_teardown(vcpu_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(runstate, setup, teardown),
 		cmocka_unit_test_setup_teardown(sched_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(page_walks, setup, teardown),
 		cmocka_unit_test_setup_teardown(hypercall_page, setup, teardown),
